@@ -1,0 +1,52 @@
+# memtrace: `make` builds everything into build/, `make check` runs every test,
+# `make demo` traces a program and prints its report, `make bench` compares speed.
+# SANITIZER=address|undefined instruments everything except the preloaded library
+# and the fixture programs it is tested on.
+
+CC       ?= cc
+BUILD    := build
+WARN     := -Wall -Wextra -Wpedantic -Werror
+OPT      ?= -O2 -g
+CSTD     := -std=c11 -D_GNU_SOURCE
+SAN      := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer)
+CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -Itracer -Ianalyzer
+PREFIX   ?= /usr/local
+
+# Debian packages needed to build and test; mk/deps.sh installs what is missing.
+DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
+        libzstd-dev libcurl4-openssl-dev check pkg-config sqlite3 python3 \
+        python3-zarr python3-numcodecs nodejs npm valgrind
+DEPS_STAMP := $(BUILD)/.deps-installed
+
+.PHONY: all deps check demo bench reports clean install uninstall
+all: deps
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): mk/deps.sh Makefile
+	@mkdir -p $(BUILD)
+	@sh mk/deps.sh $(DEBS)
+	@touch $@
+
+# One rule compiles every C file; each part adds its own flags by directory.
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $(PART_CFLAGS) -c $< -o $@
+
+include tracer/tracer.mk
+include analyzer/analyzer.mk
+include workloads/workloads.mk
+include tests/tests.mk
+
+clean:
+	rm -rf $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/memtrace $(BUILD)/memtrace-report $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so
+	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace-report
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

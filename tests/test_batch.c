@@ -1,0 +1,103 @@
+/* The alloc_batches codec and the schema, without any preload. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "helpers.h"
+#include "schema.h"
+
+static mt_alloc_event_t *sample(size_t n)
+{
+    mt_alloc_event_t *ev = calloc(n, sizeof *ev);
+    uint64_t ts = 1000000000ull;
+    for (size_t i = 0; i < n; i++) {
+        ts += 17 + i % 5;
+        uint8_t kind = i % 3 == 0 ? MT_EV_ALLOC : i % 3 == 1 ? MT_EV_FREE : MT_EV_REALLOC;
+        ev[i] = (mt_alloc_event_t){.ts = ts, .kind = kind,
+                                   .addr = 0x7f0000000000ull + (i * 48) % 4096};
+        if (kind != MT_EV_FREE) {
+            ev[i].size = 16u << (i % 8);
+            ev[i].stack = 1 + i % 8;
+        }
+        if (kind == MT_EV_REALLOC)
+            ev[i].old_addr = 0x5500000000ull + i; /* far below: negative delta */
+    }
+    return ev;
+}
+
+START_TEST(round_trip)
+{
+    size_t n = 100000;
+    mt_alloc_event_t *ev = sample(n), *back = calloc(n, sizeof *back);
+    void *blob;
+    size_t len = mt_batch_encode(ev, n, &blob);
+    ck_assert_uint_gt(len, 0);
+    ck_assert_int_eq(mt_batch_decode(blob, len, back, n), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_mem_eq(&ev[i], &back[i], sizeof ev[i]);
+    /* a regular pattern must compress far below 2 bytes per event */
+    ck_assert_uint_lt(len, n * 2);
+    free(blob);
+    free(ev);
+    free(back);
+}
+END_TEST
+
+START_TEST(corrupt_blobs_rejected)
+{
+    size_t n = 1000;
+    mt_alloc_event_t *ev = sample(n), *back = calloc(n + 1, sizeof *back);
+    void *blob;
+    size_t len = mt_batch_encode(ev, n, &blob);
+    ck_assert_int_eq(mt_batch_decode(blob, len, back, n + 1), -1); /* wrong count */
+    ck_assert_int_eq(mt_batch_decode(blob, len / 2, back, n), -1); /* truncated */
+    ck_assert_int_eq(mt_batch_decode("garbage!", 8, back, n), -1);
+    ((unsigned char *)blob)[len - 5] ^= 0xff; /* damaged: zstd checksum or content */
+    int rc = mt_batch_decode(blob, len, back, n);
+    if (rc == 0) /* if zstd cannot tell, the events must still be what we wrote */
+        ck_assert_mem_eq(back, ev, n * sizeof *ev);
+    free(blob);
+    free(ev);
+    free(back);
+}
+END_TEST
+
+START_TEST(empty_batch)
+{
+    void *blob;
+    size_t len = mt_batch_encode(NULL, 0, &blob);
+    ck_assert_uint_gt(len, 0);
+    ck_assert_int_eq(mt_batch_decode(blob, len, NULL, 0), 0);
+    free(blob);
+}
+END_TEST
+
+START_TEST(schema_creates_every_table)
+{
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, MT_SCHEMA_SQL, NULL, NULL, NULL), SQLITE_OK);
+    const char *tables[] = {"meta", "threads", "modules", "stack_nodes", "alloc_batches",
+                            "copies", "mappings", "small_copies", "symbols"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        ck_assert_int_eq(th_int(db, "SELECT count(*) FROM sqlite_master WHERE name = '%s'",
+                                tables[i]),
+                         1);
+    /* creating twice is harmless (the tracer reopens after a failed exec) */
+    ck_assert_int_eq(sqlite3_exec(db, MT_SCHEMA_SQL, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+END_TEST
+
+Suite *batch_suite(void)
+{
+    Suite *s = suite_create("batch");
+    TCase *t = tcase_create("codec");
+    tcase_add_test(t, round_trip);
+    tcase_add_test(t, corrupt_blobs_rejected);
+    tcase_add_test(t, empty_batch);
+    tcase_add_test(t, schema_creates_every_table);
+    suite_add_tcase(s, t);
+    return s;
+}

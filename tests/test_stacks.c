@@ -1,0 +1,108 @@
+/* The stack table and the recorder, called directly with made-up data. */
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "record.h"
+#include "ring.h"
+#include "stacks.h"
+
+static uintptr_t frames_a[] = {0x401000, 0x402000, 0x403000};
+static uintptr_t frames_b[] = {0x401000, 0x402000, 0x403001};
+
+START_TEST(same_stack_same_id)
+{
+    mt_record_init();
+    mt_tbuf_t *b = mt_tbuf_get();
+    uint32_t a = mt_stack_intern(b, frames_a, 3);
+    uint32_t a2 = mt_stack_intern(b, frames_a, 3);
+    uint32_t bb = mt_stack_intern(b, frames_b, 3);
+    uint32_t prefix = mt_stack_intern(b, frames_a, 2);
+    ck_assert_uint_gt(a, 0);
+    ck_assert_uint_eq(a, a2);
+    ck_assert_uint_ne(a, bb);
+    ck_assert_uint_ne(a, prefix);
+    uint32_t depth;
+    const uintptr_t *ips = mt_stack_get(bb, &depth);
+    ck_assert_uint_eq(depth, 3);
+    ck_assert_uint_eq(ips[2], 0x403001);
+    ck_assert_ptr_null(mt_stack_get(0, &depth));
+}
+END_TEST
+
+#define NTHREADS 4
+#define NSTACKS 2000
+static uint32_t ids[NTHREADS][NSTACKS];
+
+static void *intern_many(void *arg)
+{
+    uint32_t *out = arg;
+    mt_tbuf_t *b = mt_tbuf_get();
+    for (int i = 0; i < NSTACKS; i++) {
+        uintptr_t f[4] = {0x1000, 0x2000 + (uintptr_t)i, 0x3000, (uintptr_t)i % 7};
+        out[i] = mt_stack_intern(b, f, 4);
+    }
+    return NULL;
+}
+
+START_TEST(threads_agree_on_ids)
+{
+    mt_record_init();
+    uint32_t before = mt_stack_count();
+    pthread_t t[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++)
+        pthread_create(&t[i], NULL, intern_many, ids[i]);
+    for (int i = 0; i < NTHREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int k = 0; k < NSTACKS; k++)
+        for (int i = 1; i < NTHREADS; i++)
+            ck_assert_uint_eq(ids[i][k], ids[0][k]);
+    ck_assert_uint_eq(mt_stack_count() - before, NSTACKS);
+}
+END_TEST
+
+START_TEST(recorder_fills_the_thread_buffer)
+{
+    mt_cfg.depth = 16;
+    mt_cfg.copy_min = 65536;
+    mt_cfg.gather_min = 1 << 20;
+    mt_record_init();
+    atomic_store(&mt_active, 1);
+    mt_tbuf_t *b = mt_tbuf_get();
+    uint64_t before = atomic_load(&b->published);
+    mt_record_alloc((void *)0x1000, 24);
+    mt_record_free((void *)0x1000, mt_now());
+    mt_record_alloc((void *)0x100000, 2 << 20); /* large: a gather target */
+    for (int i = 0; i < 10; i++)
+        mt_record_small_copy((char *)0x100000 + i * 100, (void *)0x5000, 100);
+    mt_record_free((void *)0x100000, mt_now()); /* closes the gather */
+    atomic_store(&mt_active, 0);
+    ck_assert_uint_eq(atomic_load(&b->published) - before, 5);
+    mt_raw_t r;
+    int kinds[8] = {0};
+    mt_raw_t gather = {0};
+    while (mt_tbuf_consume(b, &r)) {
+        kinds[r.kind]++;
+        if (r.kind == MT_RAW_GATHER)
+            gather = r;
+    }
+    ck_assert_int_eq(kinds[MT_RAW_ALLOC], 2);
+    ck_assert_int_eq(kinds[MT_RAW_FREE], 2);
+    ck_assert_int_eq(kinds[MT_RAW_GATHER], 1);
+    ck_assert_uint_eq(gather.n, 10);
+    ck_assert_uint_eq(gather.size, 1000);
+    ck_assert_uint_eq(gather.addr, 0x100000);
+    ck_assert_uint_eq(atomic_load(&b->small_count[6]), 10); /* 100 is in [64, 128) */
+}
+END_TEST
+
+Suite *stacks_suite(void)
+{
+    Suite *s = suite_create("stacks");
+    TCase *t = tcase_create("table");
+    tcase_add_test(t, same_stack_same_id);
+    tcase_add_test(t, threads_agree_on_ids);
+    tcase_add_test(t, recorder_fills_the_thread_buffer);
+    suite_add_tcase(s, t);
+    return s;
+}

@@ -1,0 +1,178 @@
+/* The alloc_batches codec (format in batch.h).  Body layout before zstd:
+ *   "MTB1", varint n, varint length of each of the 6 columns, the columns.
+ * Times are deltas from the previous event (the first from 0), addresses
+ * zigzag deltas from the previous event's address, old addresses zigzag
+ * deltas from their event's address, sizes and stacks plain varints (zstd
+ * finds their repeats).  Columns hold entries only for kinds that have them. */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "schema.h"
+
+enum { COL_KIND, COL_TIME, COL_ADDR, COL_OLD, COL_SIZE, COL_STACK, NCOLS };
+#define MAGIC "MTB1"
+#define VARINT_MAX 10
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+typedef struct {
+    const uint8_t *p, *end;
+    int bad;
+} reader_t;
+
+static uint64_t get_varint(reader_t *r)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end) {
+            r->bad = 1;
+            return 0;
+        }
+        uint8_t b = *r->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static int has_size(uint8_t kind) { return kind == MT_EV_ALLOC || kind == MT_EV_REALLOC; }
+
+size_t mt_batch_encode(const mt_alloc_event_t *ev, size_t n, void **blob)
+{
+    *blob = NULL;
+    uint8_t *col[NCOLS], *pos[NCOLS];
+    for (int c = 0; c < NCOLS; c++) {
+        col[c] = malloc(n * VARINT_MAX + 1);
+        pos[c] = col[c];
+    }
+    uint8_t *body = NULL;
+    size_t out_len = 0;
+    if (!col[0] || !col[1] || !col[2] || !col[3] || !col[4] || !col[5])
+        goto done;
+
+    uint64_t prev_ts = 0, prev_addr = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mt_alloc_event_t *e = &ev[i];
+        *pos[COL_KIND]++ = e->kind;
+        pos[COL_TIME] = put_varint(pos[COL_TIME], e->ts - prev_ts);
+        pos[COL_ADDR] = put_varint(pos[COL_ADDR], zigzag((int64_t)(e->addr - prev_addr)));
+        prev_ts = e->ts;
+        prev_addr = e->addr;
+        if (e->kind == MT_EV_REALLOC)
+            pos[COL_OLD] = put_varint(pos[COL_OLD], zigzag((int64_t)(e->old_addr - e->addr)));
+        if (has_size(e->kind)) {
+            pos[COL_SIZE] = put_varint(pos[COL_SIZE], e->size);
+            pos[COL_STACK] = put_varint(pos[COL_STACK], e->stack);
+        }
+    }
+
+    size_t raw = 4 + VARINT_MAX * (NCOLS + 1);
+    for (int c = 0; c < NCOLS; c++)
+        raw += (size_t)(pos[c] - col[c]);
+    body = malloc(raw);
+    if (!body)
+        goto done;
+    uint8_t *p = body;
+    memcpy(p, MAGIC, 4);
+    p = put_varint(p + 4, n);
+    for (int c = 0; c < NCOLS; c++)
+        p = put_varint(p, (uint64_t)(pos[c] - col[c]));
+    for (int c = 0; c < NCOLS; c++) {
+        memcpy(p, col[c], (size_t)(pos[c] - col[c]));
+        p += pos[c] - col[c];
+    }
+    size_t body_len = (size_t)(p - body);
+    size_t cap = ZSTD_compressBound(body_len);
+    void *z = malloc(cap);
+    if (!z)
+        goto done;
+    size_t zl = ZSTD_compress(z, cap, body, body_len, 3);
+    if (ZSTD_isError(zl)) {
+        free(z);
+        goto done;
+    }
+    *blob = z;
+    out_len = zl;
+done:
+    free(body);
+    for (int c = 0; c < NCOLS; c++)
+        free(col[c]);
+    return out_len;
+}
+
+int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n)
+{
+    unsigned long long body_len = ZSTD_getFrameContentSize(blob, len);
+    if (body_len == ZSTD_CONTENTSIZE_ERROR || body_len == ZSTD_CONTENTSIZE_UNKNOWN ||
+        body_len > (unsigned long long)n * (VARINT_MAX * NCOLS + 1) + 256)
+        return -1;
+    uint8_t *body = malloc(body_len ? body_len : 1);
+    if (!body)
+        return -1;
+    int rc = -1;
+    size_t got = ZSTD_decompress(body, body_len, blob, len);
+    if (ZSTD_isError(got) || got != body_len || got < 4 || memcmp(body, MAGIC, 4) != 0)
+        goto done;
+
+    reader_t hdr = {body + 4, body + got, 0};
+    if (get_varint(&hdr) != n)
+        goto done;
+    reader_t col[NCOLS];
+    const uint8_t *p = NULL;
+    size_t lens[NCOLS];
+    for (int c = 0; c < NCOLS; c++)
+        lens[c] = get_varint(&hdr);
+    if (hdr.bad)
+        goto done;
+    p = hdr.p;
+    for (int c = 0; c < NCOLS; c++) {
+        if (lens[c] > (size_t)(body + got - p))
+            goto done;
+        col[c] = (reader_t){p, p + lens[c], 0};
+        p += lens[c];
+    }
+    if (lens[COL_KIND] != n)
+        goto done;
+
+    uint64_t ts = 0, addr = 0;
+    for (size_t i = 0; i < n; i++) {
+        mt_alloc_event_t *e = &out[i];
+        memset(e, 0, sizeof *e);
+        e->kind = *col[COL_KIND].p++;
+        if (e->kind < MT_EV_ALLOC || e->kind > MT_EV_REALLOC)
+            goto done;
+        ts += get_varint(&col[COL_TIME]);
+        addr += (uint64_t)unzigzag(get_varint(&col[COL_ADDR]));
+        e->ts = ts;
+        e->addr = addr;
+        if (e->kind == MT_EV_REALLOC)
+            e->old_addr = addr + (uint64_t)unzigzag(get_varint(&col[COL_OLD]));
+        if (has_size(e->kind)) {
+            e->size = get_varint(&col[COL_SIZE]);
+            e->stack = get_varint(&col[COL_STACK]);
+        }
+    }
+    rc = 0;
+    for (int c = 0; c < NCOLS; c++)
+        if (col[c].bad || col[c].p != col[c].end)
+            rc = -1;
+done:
+    free(body);
+    return rc;
+}

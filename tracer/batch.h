@@ -1,0 +1,28 @@
+/* Codec of alloc_batches.data: one thread's allocation events in time order.
+ * Columnar so zstd sees long runs of alike bytes: a header, then the columns
+ * kind, time delta, address delta, old address, size and stack, each a run of
+ * LEB128 varints (signed ones zigzag), the whole body zstd-compressed.
+ * Shared by the tracer (encoder), the analyzer and the sqlite extension. */
+#ifndef MT_BATCH_H
+#define MT_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mt_alloc_event {
+    uint64_t ts;       /* CLOCK_MONOTONIC ns */
+    uint64_t addr;     /* block allocated or freed; new block for realloc */
+    uint64_t old_addr; /* realloc: block it was moved or grown from */
+    uint64_t size;     /* requested bytes (alloc, realloc) */
+    uint64_t stack;    /* stack_nodes.id (alloc, realloc) */
+    uint8_t kind;      /* MT_EV_* */
+} mt_alloc_event_t;
+
+/* Encodes n events into a malloc'ed blob; returns its length, 0 on failure. */
+size_t mt_batch_encode(const mt_alloc_event_t *ev, size_t n, void **blob);
+
+/* Decodes a blob that holds exactly n events into out[n].
+ * Returns 0, or -1 when the blob is corrupt or holds another count. */
+int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n);
+
+#endif

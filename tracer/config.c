@@ -1,0 +1,114 @@
+/* Environment settings of the tracer (see config.h).  Runs inside the traced
+ * process before main, so it must not allocate through malloc. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+mt_config_t mt_cfg;
+
+int mt_parse_size(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    default: break;
+    }
+    if (*end == 'i' && shift)
+        end++;
+    if ((*end == 'B' || *end == 'b') && shift)
+        end++;
+    if (*end || (shift && v > (UINT64_MAX >> shift)))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = tmpl; *p; p++) {
+        char tmp[32];
+        const char *add = tmp;
+        if (p[0] == '%' && p[1] == 'p') {
+            snprintf(tmp, sizeof tmp, "%ld", pid);
+            p++;
+        } else if (p[0] == '%' && p[1] == 'e') {
+            add = prog;
+            p++;
+        } else {
+            tmp[0] = *p;
+            tmp[1] = 0;
+        }
+        size_t l = strlen(add);
+        if (n + l + 1 > cap)
+            return -1;
+        memcpy(out + n, add, l);
+        n += l;
+    }
+    out[n] = 0;
+    return 0;
+}
+
+static int load_size(const char *name, uint64_t def, uint64_t lo, uint64_t *out)
+{
+    const char *v = getenv(name);
+    *out = def;
+    if (!v)
+        return 0;
+    if (mt_parse_size(v, out) < 0 || *out < lo) {
+        mt_warn("%s=%s is not a size of at least %llu bytes (like 64K or 1M); running untraced",
+                name, v, (unsigned long long)lo);
+        return -1;
+    }
+    return 0;
+}
+
+int mt_config_load(void)
+{
+    const char *out = getenv("MEMTRACE_OUTPUT");
+    if (!out || !*out)
+        out = "memtrace.%e.%p.db";
+    if (out[0] == '/') {
+        if (strlen(out) >= sizeof mt_cfg.output) {
+            mt_warn("MEMTRACE_OUTPUT is too long; running untraced");
+            return -1;
+        }
+        strcpy(mt_cfg.output, out);
+    } else {
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd) ||
+            snprintf(mt_cfg.output, sizeof mt_cfg.output, "%s/%s", cwd, out) >=
+                (int)sizeof mt_cfg.output) {
+            mt_warn("cannot resolve MEMTRACE_OUTPUT=%s; running untraced", out);
+            return -1;
+        }
+    }
+    const char *force = getenv("MEMTRACE_FORCE");
+    mt_cfg.force = force && *force && strcmp(force, "0") != 0;
+    if (load_size("MEMTRACE_COPY_MIN", 64 << 10, 1, &mt_cfg.copy_min) < 0 ||
+        load_size("MEMTRACE_GATHER_MIN", 1 << 20, 1, &mt_cfg.gather_min) < 0)
+        return -1;
+    uint64_t depth = 64;
+    const char *d = getenv("MEMTRACE_DEPTH");
+    if (d && (mt_parse_size(d, &depth) < 0 || depth < 1 || depth > 256)) {
+        mt_warn("MEMTRACE_DEPTH=%s is not a number from 1 to 256; running untraced", d);
+        return -1;
+    }
+    mt_cfg.depth = (int)depth;
+    return 0;
+}

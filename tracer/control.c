@@ -1,0 +1,134 @@
+/* Start, stop, fork and exec handling (see control.h).
+ * Naming: the first traced process writes MEMTRACE_OUTPUT (or the default);
+ * every other process of the tree (forked child or exec'd image) writes the
+ * same name with ".<pid>" added unless the name has %p, and ".N" on top if
+ * that exists, so no process ever overwrites another's trace. */
+#include "control.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+#include "record.h"
+#include "ring.h"
+#include "writer.h"
+
+#define ROOT_ENV "MEMTRACE_ROOT_PID"
+
+static pid_t traced_pid;
+static int exit_status = -1;
+
+static int pick_path(int derived, char *out, size_t cap)
+{
+    if (mt_output_expand(mt_cfg.output, program_invocation_short_name, (long)getpid(), out,
+                         cap) < 0)
+        return -1;
+    if (!derived)
+        return 0;
+    size_t len = strlen(out);
+    if (!strstr(mt_cfg.output, "%p") &&
+        snprintf(out + len, cap - len, ".%ld", (long)getpid()) >= (int)(cap - len))
+        return -1;
+    len = strlen(out);
+    for (int n = 1; access(out, F_OK) == 0 && n < 1000; n++)
+        if (snprintf(out + len, cap - len, ".%d", n) >= (int)(cap - len))
+            return -1;
+    return 0;
+}
+
+static void fork_prepare(void) { mt_writer_fork_prepare(); }
+static void fork_parent(void) { mt_writer_fork_parent(); }
+
+static void fork_child(void)
+{
+    mt_busy = 1;
+    if (!atomic_load(&mt_active)) {
+        mt_writer_fork_child(NULL);
+        mt_busy = 0;
+        return;
+    }
+    atomic_store(&mt_active, 0);
+    mt_ring_after_fork_child();
+    traced_pid = getpid();
+    char path[4096];
+    mt_cfg.force = 0;
+    if (pick_path(1, path, sizeof path) == 0) {
+        mt_writer_fork_child(path);
+        atomic_store(&mt_active, 1);
+    } else {
+        mt_writer_fork_child(NULL);
+    }
+    mt_busy = 0;
+}
+
+__attribute__((constructor)) static void mt_init(void)
+{
+    mt_hooks_resolve();
+    mt_busy = 1;
+    if (mt_config_load() < 0) {
+        mt_busy = 0;
+        return;
+    }
+    mt_record_init();
+    int derived = getenv(ROOT_ENV) != NULL;
+    char path[4096];
+    if (pick_path(derived, path, sizeof path) < 0) {
+        mt_warn("output path too long; running untraced");
+        mt_busy = 0;
+        return;
+    }
+    if (!derived) {
+        /* children inherit these: they know they are not the root, and a
+         * relative output name still means the root's directory */
+        char pid[32];
+        snprintf(pid, sizeof pid, "%ld", (long)getpid());
+        setenv(ROOT_ENV, pid, 1);
+        setenv("MEMTRACE_OUTPUT", mt_cfg.output, 1);
+    }
+    traced_pid = getpid();
+    if (mt_writer_start(path, derived ? 0 : mt_cfg.force, 0) < 0) {
+        mt_busy = 0;
+        return;
+    }
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    atomic_store(&mt_active, 1);
+    mt_busy = 0;
+}
+
+void mt_control_note_exit(int status) { exit_status = status; }
+
+void mt_control_stop(const char *kind, int status)
+{
+    if (!atomic_load(&mt_active) || getpid() != traced_pid || mt_busy)
+        return;
+    mt_busy = 1;
+    mt_record_close_gathers();
+    mt_writer_stop(kind, status);
+    atomic_store(&mt_active, 0);
+    mt_busy = 0;
+}
+
+__attribute__((destructor)) static void mt_fini(void) { mt_control_stop("exit", exit_status); }
+
+int mt_control_before_exec(void)
+{
+    /* a vfork child shares our memory but not our pid: leave the parent's
+     * writer alone */
+    if (!atomic_load(&mt_active) || getpid() != traced_pid)
+        return 0;
+    mt_control_stop("exec", -1);
+    return 1;
+}
+
+void mt_control_after_failed_exec(void)
+{
+    mt_busy = 1;
+    mt_writer_resume();
+    atomic_store(&mt_active, 1);
+    mt_busy = 0;
+}

@@ -1,0 +1,13 @@
+/* Process lifetime of the tracer: start before main, stop at exit, exec and
+ * _exit, restart in forked children.  Called by the hook layer. */
+#ifndef MT_CONTROL_H
+#define MT_CONTROL_H
+
+void mt_hooks_resolve(void);
+void mt_control_note_exit(int status);
+void mt_control_stop(const char *kind, int status);
+/* Returns 1 if tracing was stopped (and must resume if exec fails). */
+int mt_control_before_exec(void);
+void mt_control_after_failed_exec(void);
+
+#endif

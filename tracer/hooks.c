@@ -1,0 +1,370 @@
+/* The hook layer: each interposed function resolves the real one once,
+ * calls it, and hands what happened to the recorder.  No policy lives here.
+ * The list of hooks is one X-macro, so the table of real functions and the
+ * wrappers cannot drift apart. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "control.h"
+#include "record.h"
+#include "ring.h"
+
+#define MT_HOOKS(X)                                                            \
+    X(malloc, void *, (size_t))                                                \
+    X(calloc, void *, (size_t, size_t))                                        \
+    X(realloc, void *, (void *, size_t))                                       \
+    X(free, void, (void *))                                                    \
+    X(posix_memalign, int, (void **, size_t, size_t))                          \
+    X(aligned_alloc, void *, (size_t, size_t))                                 \
+    X(memalign, void *, (size_t, size_t))                                      \
+    X(valloc, void *, (size_t))                                                \
+    X(pvalloc, void *, (size_t))                                               \
+    X(mmap, void *, (void *, size_t, int, int, int, off_t))                    \
+    X(munmap, int, (void *, size_t))                                           \
+    X(mremap, void *, (void *, size_t, size_t, int, ...))                      \
+    X(memcpy, void *, (void *, const void *, size_t))                          \
+    X(memmove, void *, (void *, const void *, size_t))                         \
+    X(mempcpy, void *, (void *, const void *, size_t))                         \
+    X(__memcpy_chk, void *, (void *, const void *, size_t, size_t))            \
+    X(__memmove_chk, void *, (void *, const void *, size_t, size_t))           \
+    X(__mempcpy_chk, void *, (void *, const void *, size_t, size_t))           \
+    X(execve, int, (const char *, char *const[], char *const[]))               \
+    X(execv, int, (const char *, char *const[]))                               \
+    X(execvp, int, (const char *, char *const[]))                              \
+    X(execvpe, int, (const char *, char *const[], char *const[]))              \
+    X(fexecve, int, (int, char *const[], char *const[]))                       \
+    X(exit, void, (int))                                                       \
+    X(_exit, void, (int))                                                      \
+    X(_Exit, void, (int))
+
+static struct {
+#define X(name, ret, params) ret(*name) params;
+    MT_HOOKS(X)
+#undef X
+} real;
+
+/* ---- bootstrap: dlsym may allocate before malloc is resolved ---- */
+
+static _Alignas(16) char pool[1 << 16];
+static size_t pool_used;
+static int resolving;
+
+static void *pool_alloc(size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n > sizeof pool - pool_used)
+        return NULL;
+    void *p = pool + pool_used;
+    pool_used += n;
+    return p;
+}
+
+static int in_pool(const void *p)
+{
+    return (const char *)p >= pool && (const char *)p < pool + sizeof pool;
+}
+
+static void *boot_copy(void *d, const void *s, size_t n)
+{
+    volatile char *dd = d;
+    const volatile char *ss = s;
+    if (dd < ss)
+        for (size_t i = 0; i < n; i++)
+            dd[i] = ss[i];
+    else
+        for (size_t i = n; i-- > 0;)
+            dd[i] = ss[i];
+    return d;
+}
+
+void mt_hooks_resolve(void)
+{
+    if (real.free || resolving)
+        return;
+    resolving = 1;
+#define X(name, ret, params)                                                   \
+    {                                                                          \
+        void *sym = dlsym(RTLD_NEXT, #name);                                   \
+        __builtin_memcpy(&real.name, &sym, sizeof sym);                        \
+    }
+    MT_HOOKS(X)
+#undef X
+    resolving = 0;
+}
+
+#define RESOLVED(name) (MT_LIKELY(real.name != NULL) || (mt_hooks_resolve(), real.name != NULL))
+
+static inline int tracing(void)
+{
+    return atomic_load_explicit(&mt_active, memory_order_relaxed) && !mt_busy;
+}
+
+/* ---- allocation ---- */
+
+MT_EXPORT void *malloc(size_t n)
+{
+    if (MT_UNLIKELY(resolving && !real.malloc))
+        return pool_alloc(n);
+    if (!RESOLVED(malloc))
+        return NULL;
+    void *p = real.malloc(n);
+    if (tracing())
+        mt_record_alloc(p, n);
+    return p;
+}
+
+MT_EXPORT void *calloc(size_t n, size_t size)
+{
+    if (MT_UNLIKELY(resolving && !real.calloc))
+        return n && size > SIZE_MAX / n ? NULL : pool_alloc(n * size);
+    if (!RESOLVED(calloc))
+        return NULL;
+    void *p = real.calloc(n, size);
+    if (tracing())
+        mt_record_alloc(p, n * size);
+    return p;
+}
+
+MT_EXPORT void free(void *p)
+{
+    if (!p || in_pool(p) || !RESOLVED(free))
+        return;
+    if (tracing())
+        mt_record_free(p, mt_now());
+    real.free(p);
+}
+
+MT_EXPORT void *realloc(void *old, size_t n)
+{
+    if (in_pool(old)) {
+        void *p = malloc(n);
+        size_t avail = (size_t)(pool + sizeof pool - (char *)old);
+        if (p)
+            boot_copy(p, old, n < avail ? n : avail);
+        return p;
+    }
+    if (!RESOLVED(realloc))
+        return NULL;
+    if (!old || !tracing()) {
+        void *p = real.realloc(old, n);
+        if (!old && tracing())
+            mt_record_alloc(p, n);
+        return p;
+    }
+    size_t old_usable = malloc_usable_size(old);
+    uint64_t t0 = mt_now();
+    void *p = real.realloc(old, n);
+    if (p)
+        mt_record_realloc(old, p, n, old_usable, t0);
+    else if (n == 0)
+        mt_record_free(old, t0); /* glibc's realloc(p, 0) frees p */
+    return p;
+}
+
+MT_EXPORT void *reallocarray(void *old, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(old, n * size);
+}
+
+MT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (!RESOLVED(posix_memalign))
+        return ENOMEM;
+    int rc = real.posix_memalign(out, align, n);
+    if (rc == 0 && tracing())
+        mt_record_alloc(*out, n);
+    return rc;
+}
+
+#define ALIGNED_HOOK(name, params, args, size)                                 \
+    MT_EXPORT void *name params                                                \
+    {                                                                          \
+        if (!RESOLVED(name))                                                   \
+            return NULL;                                                       \
+        void *p = real.name args;                                              \
+        if (tracing())                                                         \
+            mt_record_alloc(p, size);                                          \
+        return p;                                                              \
+    }
+ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(valloc, (size_t n), (n), n)
+ALIGNED_HOOK(pvalloc, (size_t n), (n), n)
+
+/* ---- mappings ---- */
+
+MT_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    if (!RESOLVED(mmap)) {
+        errno = ENOSYS;
+        return MAP_FAILED;
+    }
+    void *p = real.mmap(addr, len, prot, flags, fd, off);
+    if (p != MAP_FAILED && tracing())
+        mt_record_mmap(p, len, prot, flags, (flags & MAP_ANONYMOUS) ? -1 : fd);
+    return p;
+}
+
+/* glibc on 64-bit: mmap64 is the same function under a second name */
+MT_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+    return mmap(addr, len, prot, flags, fd, off);
+}
+
+MT_EXPORT int munmap(void *addr, size_t len)
+{
+    if (!RESOLVED(munmap)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (tracing())
+        mt_record_munmap(addr, len, mt_now());
+    return real.munmap(addr, len);
+}
+
+MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
+{
+    void *target = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        target = va_arg(ap, void *);
+        va_end(ap);
+    }
+    if (!RESOLVED(mremap)) {
+        errno = ENOSYS;
+        return MAP_FAILED;
+    }
+    uint64_t t0 = mt_now();
+    void *p = real.mremap(old, old_len, len, flags, target);
+    if (p != MAP_FAILED && tracing())
+        mt_record_mremap(old, old_len, p, len, t0);
+    return p;
+}
+
+/* ---- copies ---- */
+
+#define COPY_HOOK(name, sub, params, args)                                     \
+    MT_EXPORT void *name params                                                \
+    {                                                                          \
+        if (MT_UNLIKELY(!real.name)) {                                         \
+            if (resolving || !RESOLVED(name)) {                                \
+                boot_copy(d, s, n);                                            \
+                return sub == MT_COPY_MEMPCPY ? (char *)d + n : d;             \
+            }                                                                  \
+        }                                                                      \
+        if (!tracing())                                                        \
+            return real.name args;                                             \
+        if (MT_LIKELY(n < mt_cfg.copy_min)) {                                  \
+            void *r = real.name args;                                          \
+            mt_record_small_copy(d, s, n);                                     \
+            return r;                                                          \
+        }                                                                      \
+        uint64_t t0 = mt_now();                                                \
+        void *r = real.name args;                                              \
+        mt_record_copy(sub, d, s, n, t0, mt_now());                            \
+        return r;                                                              \
+    }
+COPY_HOOK(memcpy, MT_COPY_MEMCPY, (void *d, const void *s, size_t n), (d, s, n))
+COPY_HOOK(memmove, MT_COPY_MEMMOVE, (void *d, const void *s, size_t n), (d, s, n))
+COPY_HOOK(mempcpy, MT_COPY_MEMPCPY, (void *d, const void *s, size_t n), (d, s, n))
+COPY_HOOK(__memcpy_chk, MT_COPY_MEMCPY, (void *d, const void *s, size_t n, size_t cap),
+          (d, s, n, cap))
+COPY_HOOK(__memmove_chk, MT_COPY_MEMMOVE, (void *d, const void *s, size_t n, size_t cap),
+          (d, s, n, cap))
+COPY_HOOK(__mempcpy_chk, MT_COPY_MEMPCPY, (void *d, const void *s, size_t n, size_t cap),
+          (d, s, n, cap))
+
+/* ---- process lifetime: exec replaces the image, _exit skips destructors ---- */
+
+#define EXEC_HOOK(name, params, args)                                          \
+    MT_EXPORT int name params                                                  \
+    {                                                                          \
+        if (!RESOLVED(name)) {                                                 \
+            errno = ENOSYS;                                                    \
+            return -1;                                                         \
+        }                                                                      \
+        int stopped = mt_control_before_exec();                                \
+        int rc = real.name args;                                               \
+        int err = errno;                                                       \
+        if (stopped)                                                           \
+            mt_control_after_failed_exec();                                    \
+        errno = err;                                                           \
+        return rc;                                                             \
+    }
+EXEC_HOOK(execve, (const char *f, char *const a[], char *const e[]), (f, a, e))
+EXEC_HOOK(execv, (const char *f, char *const a[]), (f, a))
+EXEC_HOOK(execvp, (const char *f, char *const a[]), (f, a))
+EXEC_HOOK(execvpe, (const char *f, char *const a[], char *const e[]), (f, a, e))
+EXEC_HOOK(fexecve, (int fd, char *const a[], char *const e[]), (fd, a, e))
+
+/* execl and friends are variadic in glibc and call execve internally, out of
+ * our sight, so they are rebuilt here on top of the hooked v-forms. */
+#define COLLECT_ARGS(first, last, argv, envp_out)                              \
+    va_list ap;                                                                \
+    size_t argc = 1;                                                           \
+    va_start(ap, last);                                                        \
+    while (va_arg(ap, char *))                                                 \
+        argc++;                                                                \
+    va_end(ap);                                                                \
+    char *argv[argc + 1];                                                      \
+    argv[0] = (char *)(first);                                                 \
+    va_start(ap, last);                                                        \
+    for (size_t i = 1; i <= argc; i++)                                         \
+        argv[i] = va_arg(ap, char *);                                          \
+    envp_out;                                                                  \
+    va_end(ap)
+
+MT_EXPORT int execl(const char *path, const char *arg, ...)
+{
+    COLLECT_ARGS(arg, arg, argv, (void)0);
+    return execv(path, argv);
+}
+
+MT_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    COLLECT_ARGS(arg, arg, argv, (void)0);
+    return execvp(file, argv);
+}
+
+MT_EXPORT int execle(const char *path, const char *arg, ...)
+{
+    char **envp;
+    COLLECT_ARGS(arg, arg, argv, envp = va_arg(ap, char **));
+    return execve(path, argv, envp);
+}
+
+MT_EXPORT void exit(int status)
+{
+    mt_control_note_exit(status);
+    if (RESOLVED(exit))
+        real.exit(status);
+    abort();
+}
+
+MT_EXPORT void _exit(int status)
+{
+    mt_control_stop("_exit", status);
+    if (RESOLVED(_exit))
+        real._exit(status);
+    abort();
+}
+
+MT_EXPORT void _Exit(int status)
+{
+    mt_control_stop("_exit", status);
+    if (RESOLVED(_Exit))
+        real._Exit(status);
+    abort();
+}

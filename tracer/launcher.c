@@ -1,0 +1,156 @@
+/* memtrace: the launcher.  `memtrace run [-o FILE] [-f] -- PROGRAM ARGS...`
+ * runs PROGRAM with libmemtrace.so preloaded, waits for it, records how it
+ * ended into the database (what the traced process cannot see itself: a
+ * fatal signal, the exit status after return from main) and exits as it did. */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: memtrace run [-o FILE] [-f] [--copy-min SIZE] [--gather-min SIZE] "
+                    "[--depth N] -- PROGRAM [ARGS...]\n"
+                    "  -o FILE  database to write (%%p = pid, %%e = program name;\n"
+                    "           default memtrace.%%e.%%p.db)\n"
+                    "  -f       overwrite an existing database\n");
+    exit(2);
+}
+
+static int find_library(char *out, size_t cap)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = 0;
+    const char *dir = dirname(self);
+    const char *cands[] = {"%s/libmemtrace.so", "%s/../lib/libmemtrace.so"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, cap, cands[i], dir);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static void record_end(const char *path, int status)
+{
+    sqlite3 *db;
+    if (access(path, F_OK) != 0 ||
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fprintf(stderr, "memtrace: no trace was written to %s\n", path);
+        return;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    char sql[256];
+    if (WIFSIGNALED(status))
+        snprintf(sql, sizeof sql,
+                 "INSERT OR REPLACE INTO meta VALUES('exit_kind','signal');"
+                 "INSERT OR REPLACE INTO meta VALUES('exit_signal',%d);",
+                 WTERMSIG(status));
+    else
+        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('exit_status',%d);",
+                 WEXITSTATUS(status));
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fprintf(stderr, "memtrace: cannot record the exit of the program in %s: %s\n", path,
+                sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+static pid_t child;
+static void forward(int sig)
+{
+    if (child > 0)
+        kill(child, sig);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "run") != 0)
+        usage();
+    const char *out = "memtrace.%e.%p.db";
+    int force = 0, i = 2;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        uint64_t v;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+            out = argv[++i];
+        } else if (strcmp(a, "-f") == 0) {
+            force = 1;
+        } else if ((strcmp(a, "--copy-min") == 0 || strcmp(a, "--gather-min") == 0 ||
+                    strcmp(a, "--depth") == 0) && i + 1 < argc) {
+            if (mt_parse_size(argv[i + 1], &v) < 0) {
+                fprintf(stderr, "memtrace: %s %s: not a size\n", a, argv[i + 1]);
+                return 2;
+            }
+            const char *var = a[2] == 'c' ? "MEMTRACE_COPY_MIN"
+                              : a[2] == 'g' ? "MEMTRACE_GATHER_MIN" : "MEMTRACE_DEPTH";
+            setenv(var, argv[++i], 1);
+        } else if (a[0] == '-') {
+            usage();
+        } else {
+            break;
+        }
+    }
+    if (i >= argc)
+        usage();
+
+    char lib[4096], abs_out[4096], path[4096], preload[8192];
+    if (find_library(lib, sizeof lib) < 0) {
+        fprintf(stderr, "memtrace: cannot find libmemtrace.so next to this program\n");
+        return 2;
+    }
+    if (out[0] != '/') {
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd))
+            return 2;
+        snprintf(abs_out, sizeof abs_out, "%s/%s", cwd, out);
+    } else {
+        snprintf(abs_out, sizeof abs_out, "%s", out);
+    }
+    const char *old = getenv("LD_PRELOAD");
+    snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+
+    child = fork();
+    if (child < 0) {
+        perror("memtrace: fork");
+        return 2;
+    }
+    if (child == 0) {
+        setenv("LD_PRELOAD", preload, 1);
+        setenv("MEMTRACE_OUTPUT", abs_out, 1);
+        unsetenv("MEMTRACE_ROOT_PID");
+        if (force)
+            setenv("MEMTRACE_FORCE", "1", 1);
+        execvp(argv[i], argv + i);
+        fprintf(stderr, "memtrace: cannot run %s: %s\n", argv[i], strerror(errno));
+        _exit(127);
+    }
+    signal(SIGINT, forward);
+    signal(SIGTERM, forward);
+    signal(SIGHUP, forward);
+    int status;
+    while (waitpid(child, &status, 0) < 0)
+        if (errno != EINTR) {
+            perror("memtrace: waitpid");
+            return 2;
+        }
+    char prog[4096];
+    snprintf(prog, sizeof prog, "%s", argv[i]);
+    if (mt_output_expand(abs_out, basename(prog), (long)child, path, sizeof path) == 0)
+        record_end(path, status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}

@@ -1,0 +1,132 @@
+/* Per-thread event buffers: a chain of fixed-size segments that the owning
+ * thread appends to and the writer thread consumes.  Appending never waits on
+ * the writer (it takes a new segment instead), so a thread inside dlopen or a
+ * signal handler cannot deadlock against a writer that needs the same lock. */
+#ifndef MT_RING_H
+#define MT_RING_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "common.h"
+
+enum {
+    MT_RAW_ALLOC = 1,   /* addr, size, stack */
+    MT_RAW_FREE,        /* addr */
+    MT_RAW_REALLOC,     /* addr (new), size, aux = old, stack */
+    MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* */
+    MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces */
+    MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
+    MT_RAW_MUNMAP,      /* addr, size */
+    MT_RAW_MREMAP,      /* addr (new), size (new), aux = old addr, aux2 = old size */
+};
+enum { MT_COPY_MEMCPY, MT_COPY_MEMMOVE, MT_COPY_MEMPCPY, MT_COPY_REALLOC };
+
+typedef struct mt_raw {
+    uint64_t ts;
+    uint64_t addr;
+    uint64_t size;
+    uint64_t aux;
+    uint64_t aux2;
+    uint64_t n;
+    uint32_t stack; /* id in the stack table (stacks.h), 0 = none */
+    uint16_t kind;
+    uint16_t sub;
+    uint64_t reserved;
+} mt_raw_t;
+
+#define MT_SEG_EVENTS 4096
+typedef struct mt_seg {
+    _Atomic(struct mt_seg *) next;
+    mt_raw_t ev[MT_SEG_EVENTS];
+} mt_seg_t;
+
+#define MT_SIZE_CLASSES 64
+#define MT_GATHER_SLOTS 4
+#define MT_STACK_CACHE 1024
+
+typedef struct mt_gather {
+    uint64_t block, block_end; /* the large block the pieces land in */
+    uint64_t first_ts, last_ts, bytes, pieces, dst, src;
+    uint32_t stack;
+} mt_gather_t;
+
+typedef struct mt_tbuf {
+    /* producer side, touched only by the owning thread */
+    mt_seg_t *wseg;
+    uint32_t widx;
+    uint64_t count;
+    struct {
+        uint64_t hash;
+        uint32_t id, depth;
+    } cache[MT_STACK_CACHE];
+    mt_gather_t gather[MT_GATHER_SLOTS];
+    uint32_t gather_next;
+    /* shared */
+    _Atomic uint64_t published;
+    _Atomic int dead;
+    _Atomic uint64_t small_count[MT_SIZE_CLASSES];
+    _Atomic uint64_t small_bytes[MT_SIZE_CLASSES];
+    uint32_t tid;
+    uint64_t first_ts;
+    struct mt_tbuf *next; /* registry, under the registry lock */
+    /* consumer side, touched only by the writer */
+    mt_seg_t *rseg;
+    uint32_t ridx;
+    uint64_t consumed;
+    void *wstate; /* the writer's per-thread state */
+} mt_tbuf_t;
+
+/* The calling thread's buffer, created on first use (NULL if out of memory). */
+extern MT_TLS mt_tbuf_t *mt_my_buf;
+mt_tbuf_t *mt_tbuf_get(void);
+
+/* Counts a copy below copy_min; only the owner writes, so a relaxed
+ * load-and-store suffices and the writer never reads a torn value. */
+static inline void mt_tbuf_count_small(mt_tbuf_t *b, uint64_t n)
+{
+    int c = n <= 1 ? 0 : 63 - __builtin_clzll(n);
+    atomic_store_explicit(&b->small_count[c],
+                          atomic_load_explicit(&b->small_count[c], memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&b->small_bytes[c],
+                          atomic_load_explicit(&b->small_bytes[c], memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+static inline mt_raw_t *mt_tbuf_slot(mt_tbuf_t *b)
+{
+    if (MT_UNLIKELY(b->widx == MT_SEG_EVENTS)) {
+        mt_seg_t *mt_seg_new(void);
+        mt_seg_t *s = mt_seg_new();
+        if (!s)
+            return NULL;
+        atomic_store_explicit(&b->wseg->next, s, memory_order_release);
+        b->wseg = s;
+        b->widx = 0;
+    }
+    return &b->wseg->ev[b->widx];
+}
+
+static inline void mt_tbuf_publish(mt_tbuf_t *b)
+{
+    b->widx++;
+    atomic_store_explicit(&b->published, ++b->count, memory_order_release);
+}
+
+/* Writer side: iterate the registry, consume, reclaim. */
+void mt_registry_lock(void);
+void mt_registry_unlock(void);
+mt_tbuf_t *mt_registry_first(void);
+/* Consumes the next published event of b into *out; 0 when none is left. */
+int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
+/* Unlinks and frees b (dead and fully consumed); registry lock held. */
+void mt_tbuf_reclaim(mt_tbuf_t *b, mt_tbuf_t *prev);
+/* Events pending in all segments of all threads (memory the writer owes). */
+void mt_seg_free(mt_seg_t *s);
+
+/* Fork child: forget every buffer (they belong to the parent's threads). */
+void mt_ring_after_fork_child(void);
+void mt_ring_init(void);
+
+#endif

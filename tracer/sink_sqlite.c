@@ -1,0 +1,218 @@
+/* SQLite implementation of sink.h.  WAL with synchronous=OFF: a commit
+ * survives the death of the process (the data is in the page cache), which
+ * is the crash we must survive; an OS crash we need not. */
+#include "sink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "schema.h"
+
+enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
+static const char *const sql[ST_N] = {
+    "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+    "INSERT OR IGNORE INTO threads(tid, first_ns, name) VALUES(?, ?, ?)",
+    "INSERT INTO modules(id, path, bias, start, end, build_id, load_ns) VALUES(?,?,?,?,?,?,?)",
+    "INSERT INTO stack_nodes(id, parent, ip) VALUES(?, ?, ?)",
+    "INSERT INTO alloc_batches(tid, first_ns, last_ns, count, data) VALUES(?,?,?,?,?)",
+    "INSERT INTO copies(ts_ns, end_ns, tid, kind, src, dst, bytes, pieces, stack)"
+    " VALUES(?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO mappings(ts_ns, tid, kind, addr, size, old_addr, old_size, prot, flags, fd,"
+    " anon, stack) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO small_copies(tid, size_class, count, bytes) VALUES(?,?,?,?)",
+};
+
+static sqlite3 *db;
+static sqlite3_stmt *st[ST_N];
+static char db_path[4096];
+static int failed; /* a write failed: warn once, keep the program running */
+
+static void fail(const char *what)
+{
+    if (!failed)
+        mt_warn("writing %s failed (%s): %s; the trace stops here", db_path, what,
+                db ? sqlite3_errmsg(db) : "?");
+    failed = 1;
+}
+
+static int exec(const char *s)
+{
+    if (sqlite3_exec(db, s, NULL, NULL, NULL) != SQLITE_OK) {
+        fail(s);
+        return -1;
+    }
+    return 0;
+}
+
+static int create_file(const char *path, int force)
+{
+    if (force) {
+        char side[4200];
+        unlink(path);
+        snprintf(side, sizeof side, "%s-wal", path);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", path);
+        unlink(side);
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    close(fd);
+    return 0;
+}
+
+int mt_sink_open(const char *path, int force, int append)
+{
+    failed = 0;
+    snprintf(db_path, sizeof db_path, "%s", path);
+    if (!append) {
+        int err = create_file(path, force);
+        if (err == -EEXIST) {
+            mt_warn("%s exists; not overwriting it (set MEMTRACE_FORCE=1 or use -f); "
+                    "running untraced", path);
+            return -1;
+        }
+        if (err) {
+            mt_warn("cannot create %s: %s; running untraced", path, strerror(-err));
+            return -1;
+        }
+    }
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        mt_warn("cannot open %s: %s; running untraced", path, db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close(db);
+        db = NULL;
+        return -1;
+    }
+    if (exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;") < 0 || exec(MT_SCHEMA_SQL) < 0)
+        goto bad;
+    for (int i = 0; i < ST_N; i++)
+        if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK) {
+            fail(sql[i]);
+            goto bad;
+        }
+    return 0;
+bad:
+    mt_warn("cannot set up %s; running untraced", path);
+    mt_sink_close();
+    return -1;
+}
+
+int mt_sink_begin(void) { return failed ? -1 : exec("BEGIN"); }
+int mt_sink_commit(void) { return failed ? -1 : exec("COMMIT"); }
+
+void mt_sink_close(void)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < ST_N; i++) {
+        sqlite3_finalize(st[i]);
+        st[i] = NULL;
+    }
+    if (!failed)
+        sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+    sqlite3_close(db);
+    db = NULL;
+}
+
+/* Binds the arguments given as a format ('i' int64, 't' text, 'b' blob
+ * pointer + length, 'n' null), steps and resets. */
+static void run(int which, const char *fmt, const int64_t *iv, const char *const *tv,
+                const void *blob, size_t blen)
+{
+    if (failed || !db)
+        return;
+    sqlite3_stmt *s = st[which];
+    int ii = 0, ti = 0;
+    for (int k = 0; fmt[k]; k++) {
+        int col = k + 1;
+        switch (fmt[k]) {
+        case 'i': sqlite3_bind_int64(s, col, iv[ii++]); break;
+        case 't':
+            if (tv[ti])
+                sqlite3_bind_text(s, col, tv[ti], -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, col);
+            ti++;
+            break;
+        case 'b': sqlite3_bind_blob(s, col, blob, (int)blen, SQLITE_STATIC); break;
+        default: break;
+        }
+    }
+    if (sqlite3_step(s) != SQLITE_DONE)
+        fail(sql[which]);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+void mt_sink_meta_text(const char *key, const char *value)
+{
+    const char *tv[] = {key, value};
+    run(ST_META, "tt", NULL, tv, NULL, 0);
+}
+
+void mt_sink_meta_int(const char *key, int64_t value)
+{
+    const char *tv[] = {key};
+    int64_t iv[] = {value};
+    run(ST_META, "ti", iv, tv, NULL, 0);
+}
+
+void mt_sink_thread(uint32_t tid, uint64_t first_ns, const char *name)
+{
+    int64_t iv[] = {tid, (int64_t)first_ns};
+    const char *tv[] = {name};
+    run(ST_THREAD, "iit", iv, tv, NULL, 0);
+}
+
+void mt_sink_module(uint32_t id, const char *path, uint64_t bias, uint64_t start, uint64_t end,
+                    const char *build_id, uint64_t load_ns)
+{
+    int64_t iv[] = {id, (int64_t)bias, (int64_t)start, (int64_t)end, (int64_t)load_ns};
+    const char *tv[] = {path, build_id};
+    run(ST_MODULE, "itiiiti", iv, tv, NULL, 0);
+}
+
+void mt_sink_stack_node(uint32_t id, uint32_t parent, uint64_t ip)
+{
+    int64_t iv[] = {id, parent, (int64_t)ip};
+    run(ST_NODE, "iii", iv, NULL, NULL, 0);
+}
+
+void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
+                         const void *blob, size_t len)
+{
+    int64_t iv[] = {tid, (int64_t)first_ns, (int64_t)last_ns, (int64_t)count};
+    run(ST_BATCH, "iiiib", iv, NULL, blob, len);
+}
+
+void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, const char *kind, uint64_t src,
+                  uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack)
+{
+    int64_t iv[] = {(int64_t)ts, (int64_t)end, tid, (int64_t)src, (int64_t)dst,
+                    (int64_t)bytes, (int64_t)pieces, stack};
+    const char *tv[] = {kind};
+    run(ST_COPY, "iiitiiiii", iv, tv, NULL, 0);
+}
+
+void mt_sink_mapping(uint64_t ts, uint32_t tid, const char *kind, uint64_t addr, uint64_t size,
+                     uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
+                     uint32_t stack)
+{
+    int anon = fd < 0 || (flags & 0x20) != 0; /* MAP_ANONYMOUS */
+    int64_t iv[] = {(int64_t)ts, tid, (int64_t)addr, (int64_t)size, (int64_t)old_addr,
+                    (int64_t)old_size, prot, flags, fd, anon, stack};
+    const char *tv[] = {kind};
+    run(ST_MAP, "iitiiiiiiiii", iv, tv, NULL, 0);
+}
+
+void mt_sink_small_copies(uint32_t tid, int size_class, uint64_t count, uint64_t bytes)
+{
+    int64_t iv[] = {tid, size_class, (int64_t)count, (int64_t)bytes};
+    run(ST_SMALL, "iiii", iv, NULL, NULL, 0);
+}

@@ -1,0 +1,132 @@
+/* Lock-free, insert-only open-addressing table of stacks (see stacks.h).
+ * A slot is claimed by CAS on its hash; the claimer copies the frames into an
+ * append-only arena, then publishes the id, which readers wait for.  Frames
+ * are compared in full: equal hashes never merge two different stacks. */
+#include "stacks.h"
+
+#include <sched.h>
+#include <string.h>
+
+#include "unwind.h"
+
+#define SLOTS (1u << 22)
+#define ARENA_BYTES (2ull << 30)
+
+typedef struct {
+    _Atomic uint64_t hash;
+    _Atomic uint32_t id;
+    uint32_t depth;
+    const uintptr_t *ips;
+} slot_t;
+
+typedef struct {
+    const uintptr_t *ips;
+    uint32_t depth;
+} entry_t;
+
+static slot_t *slots;
+static entry_t *by_id;
+static uintptr_t *arena;
+static _Atomic uint64_t arena_used; /* in frames */
+static _Atomic uint32_t next_id = 1;
+
+void mt_stacks_init(void)
+{
+    if (slots)
+        return;
+    slots = mt_map(sizeof(slot_t) * SLOTS, 1);
+    by_id = mt_map(sizeof(entry_t) * SLOTS, 1);
+    arena = mt_map(ARENA_BYTES, 1);
+}
+
+static uint64_t hash_ips(const uintptr_t *ips, int depth)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)depth;
+    for (int i = 0; i < depth; i++) {
+        h ^= ips[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h ? h : 1;
+}
+
+static uint32_t wait_id(slot_t *s)
+{
+    uint32_t id;
+    while ((id = atomic_load_explicit(&s->id, memory_order_acquire)) == 0)
+        sched_yield(); /* the claimer is between CAS and publish: a few ns */
+    return id;
+}
+
+static MT_NOINLINE uint32_t global_intern(uint64_t h, const uintptr_t *ips, int depth)
+{
+    if (!slots || !by_id || !arena)
+        return 0;
+    for (uint32_t probe = 0; probe < SLOTS; probe++) {
+        slot_t *s = &slots[(h + probe) & (SLOTS - 1)];
+        uint64_t cur = atomic_load_explicit(&s->hash, memory_order_acquire);
+        if (cur == 0) {
+            uint64_t zero = 0;
+            if (atomic_compare_exchange_strong(&s->hash, &zero, h)) {
+                uint64_t at = atomic_fetch_add(&arena_used, (uint64_t)depth);
+                uint32_t id = atomic_fetch_add(&next_id, 1);
+                if ((at + (uint64_t)depth) * sizeof(uintptr_t) > ARENA_BYTES || id >= SLOTS) {
+                    s->depth = 0;
+                    s->ips = NULL;
+                    atomic_store_explicit(&s->id, UINT32_MAX, memory_order_release);
+                    return 0;
+                }
+                memcpy(arena + at, ips, (size_t)depth * sizeof *ips);
+                s->depth = (uint32_t)depth;
+                s->ips = arena + at;
+                by_id[id] = (entry_t){arena + at, (uint32_t)depth};
+                atomic_store_explicit(&s->id, id, memory_order_release);
+                return id;
+            }
+            cur = atomic_load_explicit(&s->hash, memory_order_acquire);
+        }
+        if (cur != h)
+            continue;
+        uint32_t id = wait_id(s);
+        if (id != UINT32_MAX && s->depth == (uint32_t)depth &&
+            memcmp(s->ips, ips, (size_t)depth * sizeof *ips) == 0)
+            return id;
+    }
+    return 0;
+}
+
+uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
+{
+    uint64_t h = hash_ips(ips, depth);
+    unsigned c = (unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE - 1);
+    if (b->cache[c].hash == h && b->cache[c].depth == (uint32_t)depth) {
+        uint32_t id = b->cache[c].id;
+        const entry_t *e = &by_id[id];
+        if (memcmp(e->ips, ips, (size_t)depth * sizeof *ips) == 0)
+            return id;
+    }
+    uint32_t id = global_intern(h, ips, depth);
+    if (id) {
+        b->cache[c].hash = h;
+        b->cache[c].id = id;
+        b->cache[c].depth = (uint32_t)depth;
+    }
+    return id;
+}
+
+uint32_t mt_stack_capture(mt_tbuf_t *b, int max_depth)
+{
+    uintptr_t ips[MT_MAX_DEPTH];
+    int n = mt_unwind(ips, max_depth);
+    return n > 0 ? mt_stack_intern(b, ips, n) : 0;
+}
+
+const uintptr_t *mt_stack_get(uint32_t id, uint32_t *depth)
+{
+    if (id == 0 || id >= atomic_load(&next_id) || id >= SLOTS)
+        return NULL;
+    *depth = by_id[id].depth;
+    return by_id[id].ips;
+}
+
+uint32_t mt_stack_count(void) { return atomic_load(&next_id) - 1; }

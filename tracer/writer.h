@@ -1,0 +1,25 @@
+/* The writer thread: drains every thread's buffer, turns stack ids into
+ * trie nodes, encodes allocation batches and commits them to the sink at
+ * least every 200 ms.  One per traced process. */
+#ifndef MT_WRITER_H
+#define MT_WRITER_H
+
+#include <stdint.h>
+
+/* Opens the database now (eager) or at the first commit that has events
+ * (lazy, for forked children that may exec right away) and starts the thread.
+ * Returns -1 (and warned) when the database cannot be created. */
+int mt_writer_start(const char *path, int force, int lazy);
+/* Drains everything, writes the closing facts, closes the database and joins
+ * the thread.  exit_kind: "exit", "_exit", "exec"; status < 0 when unknown.
+ * Safe to call twice. */
+void mt_writer_stop(const char *exit_kind, int status);
+/* Reopens the same database after a failed exec. */
+void mt_writer_resume(void);
+
+void mt_writer_fork_prepare(void);
+void mt_writer_fork_parent(void);
+/* In the child: forget the parent's state; trace into path (lazily). */
+void mt_writer_fork_child(const char *path);
+
+#endif

@@ -1,0 +1,1 @@
+# Workloads: the Zarr write/read programs and the lazy accumulator.
