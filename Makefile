@@ -36,6 +36,11 @@ include tracer/tracer.mk
 include analyzer/analyzer.mk
 include workloads/workloads.mk
 include tests/tests.mk
+include bench/bench.mk
+
+demo: all
+	$(BUILD)/memtrace run -f -o $(BUILD)/demo.db -- /usr/bin/python3 mk/demo.py
+	$(BUILD)/memtrace-report $(BUILD)/demo.db --top 5
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,7 @@ $(ANALYZER_LIB): $(ANALYZER_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/memtrace-report: $(BUILD)/obj/analyzer/main.o $(ANALYZER_LIB) $(TRACER_LIB)
-	$(CC) $(SAN) -o $@ $^ $(ANALYZER_LDLIBS)
+	$(CC) $(SAN) -o $@ $^ $(ANALYZER_LDLIBS) -lzstd
 
 ifneq ($(wildcard analyzer/main.c),)
 all: $(BUILD)/memtrace-report

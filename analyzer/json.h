@@ -1,0 +1,18 @@
+/* The report as JSON: a documented, stable object (README "JSON report"). */
+#ifndef MTR_JSON_H
+#define MTR_JSON_H
+
+#include <stdio.h>
+
+#include "analyze.h"
+#include "frames.h"
+#include "jsonw.h"
+
+#define MTR_JSON_SCHEMA 1
+
+/* top: at most this many entries in peak.stacks and leaks.stacks (0: all). */
+void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top);
+/* One stack as an array of frames, innermost first. */
+void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack);
+
+#endif

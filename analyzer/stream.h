@@ -1,0 +1,42 @@
+/* Every event of a trace in time order: the allocation batches of all
+ * threads, the copies and the mappings, merged.  Memory is one decoded batch
+ * per thread, whatever the length of the trace. */
+#ifndef MTR_STREAM_H
+#define MTR_STREAM_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+enum {
+    MTR_EV_ALLOC = 1, /* addr, size, stack */
+    MTR_EV_FREE,      /* addr */
+    MTR_EV_REALLOC,   /* addr (new), size, old_addr, stack; the old block was freed just before */
+    MTR_EV_COPY,      /* copy_kind, src, dst = addr, size = bytes, end_ts, pieces, stack, id */
+    MTR_EV_MMAP,      /* addr, size, anon, stack */
+    MTR_EV_MUNMAP,    /* addr, size */
+    MTR_EV_MREMAP,    /* addr, size, old_addr, old_size, stack */
+};
+enum { MTR_COPY_MEMCPY, MTR_COPY_MEMMOVE, MTR_COPY_REALLOC, MTR_COPY_GATHER, MTR_COPY_KINDS };
+extern const char *const mtr_copy_kind_names[MTR_COPY_KINDS];
+
+typedef struct mtr_event {
+    uint64_t ts;
+    int kind;
+    uint32_t tid;
+    uint64_t addr, size, old_addr, old_size;
+    uint32_t stack;
+    int copy_kind, anon;
+    uint64_t src, end_ts, pieces;
+    int64_t id; /* copies.id */
+} mtr_event_t;
+
+typedef struct mtr_stream mtr_stream_t;
+
+mtr_stream_t *mtr_stream_open(mtr_db_t *db, char *err, size_t errcap);
+/* 1: *ev is the next event; 0: the end; -1: the database is damaged (err
+ * holds one line; nothing after this point can be trusted). */
+int mtr_stream_next(mtr_stream_t *s, mtr_event_t *ev);
+void mtr_stream_close(mtr_stream_t *s);
+
+#endif

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make bench: native, memtrace and heaptrack side by side, in one run.
+# Prints each tool's slowdown over native (its added time as a ratio of
+# heaptrack's), and the trace bytes per event.  Times are wall-clock seconds,
+# best of $REPEAT runs; compare ratios measured here, never absolute times.
+set -euo pipefail
+BUILD=${BUILD:-build}
+REPEAT=${REPEAT:-3}
+OUT=$(mktemp -d /tmp/memtrace-bench.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+LIB=$(realpath "$BUILD/libmemtrace.so")
+
+now() { date +%s.%N; }
+# best wall time of REPEAT runs of "$@"
+best() {
+    local best=999999 t0 t1 d
+    for _ in $(seq "$REPEAT"); do
+        rm -f "$OUT"/run.* "$OUT"/ht.*
+        t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+        d=$(echo "$t1 - $t0" | bc -l)
+        best=$(echo "if ($d < $best) $d else $best" | bc -l)
+    done
+    printf '%.3f' "$best"
+}
+
+row() { # name native memtrace heaptrack mt_bytes ht_bytes events
+    local n=$2 m=$3 h=$4
+    printf '%-28s %8s %8s %8s %8.2fx %8.2fx %8.2f %8s %8s\n' "$1" "$n" "$m" "$h" \
+        "$(echo "$m / $n" | bc -l)" "$(echo "$h / $n" | bc -l)" \
+        "$(echo "($m - $n) / ($h - $n)" | bc -l)" "$5" "$6"
+}
+
+per_event() { [ "$2" -gt 0 ] && printf '%.2f' "$(echo "$1 / $2" | bc -l)" || echo "-"; }
+
+case_run() { # name command...
+    local name=$1; shift
+    local n m h mtb htb ev
+    n=$(best "$@")
+    m=$(best env LD_PRELOAD="$LIB" MEMTRACE_OUTPUT="$OUT/run.db" MEMTRACE_FORCE=1 "$@")
+    h=$(best heaptrack -o "$OUT/ht" "$@")
+    # one more traced run of each to measure the trace
+    rm -f "$OUT"/run.* "$OUT"/ht.*
+    env LD_PRELOAD="$LIB" MEMTRACE_OUTPUT="$OUT/run.db" "$@" >/dev/null 2>&1
+    heaptrack -o "$OUT/ht" "$@" >/dev/null 2>&1
+    ev=$(sqlite3 "$OUT/run.db" "SELECT coalesce(sum(count),0) FROM alloc_batches")
+    mtb=$(per_event "$(stat -c %s "$OUT/run.db")" "$ev")
+    htb=$(per_event "$(stat -c %s "$OUT"/ht*.zst)" "$ev")
+    row "$name" "$n" "$m" "$h" "$mtb" "$htb"
+    cp "$OUT/run.db" "$OUT/keep-$(echo "$name" | tr -c 'a-z0-9' _).db"
+    cp "$OUT"/ht*.zst "$OUT/keep-$(echo "$name" | tr -c 'a-z0-9' _).zst"
+}
+
+echo "memtrace bench: best of $REPEAT, seconds; 'added' = memtrace's added time / heaptrack's (target <= 0.5)"
+printf '%-28s %8s %8s %8s %9s %9s %8s %8s %8s\n' case native memtrace heaptrack mt-slow ht-slow added mt-B/ev ht-B/ev
+case_run "alloc 10M pairs, 1 thread" "$BUILD/bench/allocbench" 10000000 1
+case_run "alloc 10M pairs, 2 threads" "$BUILD/bench/allocbench" 10000000 2
+case_run "python3 json.dumps x200k" /usr/bin/python3 -c \
+    "import json; [json.dumps({'a': list(range(100))}) for _ in range(200000)]"
+
+echo
+echo "report of the 2-thread trace (20 M events): memtrace-report vs heaptrack_print"
+db="$OUT/keep-alloc_10m_pairs__2_threads.db"
+zst="$OUT/keep-alloc_10m_pairs__2_threads.zst"
+t0=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t1=$(now)
+t2=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t3=$(now)
+t4=$(now); heaptrack_print "$zst" >/dev/null 2>&1; t5=$(now)
+printf 'memtrace-report first %.3f s, second (symbols cached) %.3f s; heaptrack_print %.3f s\n' \
+    "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)" "$(echo "$t5 - $t4" | bc -l)"
