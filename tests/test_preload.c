@@ -61,6 +61,17 @@ START_TEST(alloc_1000_free_500)
     snprintf(path, sizeof path, "%s/run.db", dir);
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
+    /* the same events through SQL, as a user of the sqlite3 shell sees them */
+    sqlite3_enable_load_extension(db, 1);
+    char *err = NULL;
+    ck_assert_msg(sqlite3_load_extension(db, MT_BUILD_DIR "/memtrace-sqlite.so", NULL, &err) ==
+                      SQLITE_OK, "%s", err ? err : "?");
+    ck_assert_int_eq(th_int(db, "SELECT count(*) FROM alloc_events WHERE kind = 'alloc'"
+                                " AND size = 1024 AND stack = %llu", (unsigned long long)stack),
+                     1000);
+    ck_assert_int_eq(th_int(db, "SELECT count(*) FROM alloc_events WHERE kind = 'free'"
+                                " AND addr IN (SELECT addr FROM alloc_events WHERE size = 1024)"),
+                     500);
     free(ev);
     sqlite3_close(db);
 }

@@ -25,14 +25,17 @@
  * stack_nodes   the call-stack trie.
  * alloc_batches allocation events (malloc & co, free, realloc) of one thread,
  *               in time order, compressed (see tracer/batch.h for the codec).
- *               Query them from the sqlite3 shell through the view alloc_events
- *               after `.load build/memtrace-sqlite`.
+ * alloc_events a view of every allocation event (batch, tid, ts_ns, kind
+ *               alloc|free|realloc, addr, size, old_addr, stack); it needs the
+ *               extension: `sqlite3 run.db -cmd '.load build/memtrace-sqlite'`.
  * copies        memcpy/memmove/mempcpy (and _chk forms) of at least copy_min
  *               bytes; realloc moves (bytes = min(old usable size, new size));
  *               gathers: runs of small copies into one block of at least
  *               gather_min bytes (pieces, first piece start .. last piece end,
  *               stack and src of the first piece).
- * mappings      mmap/munmap/mremap; anon = 1 for anonymous memory.
+ * mappings      mmap/munmap/mremap; anon = 1 for anonymous memory (meaningful
+ *               on mmap rows; an munmap or mremap applies to whatever range
+ *               it covers).
  * small_copies  copies below copy_min, aggregated per thread and size class:
  *               class k holds sizes in [2^k, 2^(k+1)), class 0 also size 0.
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
@@ -64,7 +67,8 @@
     " bytes INTEGER NOT NULL, PRIMARY KEY(tid, size_class));"                  \
     "CREATE TABLE IF NOT EXISTS symbols(module INTEGER NOT NULL,"              \
     " offset INTEGER NOT NULL, depth INTEGER NOT NULL, function TEXT,"         \
-    " file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth));"
+    " file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth));"           \
+    "CREATE VIEW IF NOT EXISTS alloc_events AS SELECT * FROM mt_alloc_events;"
 
 /* Event kinds inside alloc_batches. */
 enum {

@@ -22,4 +22,8 @@ $(BUILD)/libmemtrace.so: $(BUILD)/obj/tracer/hooks.o $(BUILD)/obj/tracer/control
 $(BUILD)/memtrace: $(BUILD)/obj/tracer/launcher.o $(TRACER_LIB)
 	$(CC) -o $@ $^ -lsqlite3
 
-all: $(BUILD)/libmemtrace.so $(BUILD)/memtrace
+# the loadable SQLite extension behind the alloc_events view
+$(BUILD)/memtrace-sqlite.so: $(BUILD)/obj/tracer/sqlext.o $(BUILD)/obj/tracer/batch.o
+	$(CC) -shared -o $@ $^ -Wl,--exclude-libs,ALL -l:libzstd.a
+
+all: $(BUILD)/libmemtrace.so $(BUILD)/memtrace $(BUILD)/memtrace-sqlite.so
