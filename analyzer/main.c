@@ -1,11 +1,13 @@
 /* memtrace-report: the thin command line over libmtr.
  *   memtrace-report [report] RUN.db [--json] [options]
+ *   memtrace-report diff BASE.db RUN.db | gate RUN.db ...   (commands.h)
  * Exit 0 on success, 2 when the input cannot be read or the usage is wrong. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
+#include "commands.h"
 #include "config.h"
 #include "json.h"
 #include "text.h"
@@ -14,7 +16,10 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: memtrace-report [report] RUN.db [--json] [--payload SIZE] [--stall-ms MS]\n"
-            "                       [--flush-pieces N] [--top N]\n");
+            "                       [--flush-pieces N] [--top N]\n"
+            "       memtrace-report diff BASE.db RUN.db [--json] [--top N]\n"
+            "       memtrace-report gate RUN.db [--max-peak SIZE] [--max-extra-copies N]\n"
+            "                       [--max-stalls N] [--baseline BASE.db --tolerance PCT]\n");
     return 2;
 }
 
@@ -27,6 +32,10 @@ static int parse_num(const char *s, double *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "diff"))
+        return mtr_cmd_diff(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "gate"))
+        return mtr_cmd_gate(argc - 1, argv + 1);
     int i = 1;
     if (i < argc && strcmp(argv[i], "report") == 0)
         i++;

@@ -339,6 +339,7 @@ static void *writer_main(void *arg)
 {
     (void)arg;
     mt_busy = 1;
+    pthread_setname_np(pthread_self(), "memtrace-writer");
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
