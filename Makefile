@@ -38,9 +38,19 @@ include workloads/workloads.mk
 include tests/tests.mk
 include bench/bench.mk
 
+# The main job: write a 100 MiB Zarr array with blosc and read it back, each
+# under the tracer, and print both reports.
+DEMO_STORE := file://$(abspath $(BUILD))/demo-store
 demo: all
-	$(BUILD)/memtrace run -f -o $(BUILD)/demo.db -- /usr/bin/python3 mk/demo.py
-	$(BUILD)/memtrace-report $(BUILD)/demo.db --top 5
+	rm -rf $(BUILD)/demo-store
+	$(BUILD)/memtrace run -f -o $(BUILD)/demo-write.db -- \
+		$(BUILD)/workload-write --store $(DEMO_STORE) --codec blosc-lz4 --pipeline naive
+	$(BUILD)/memtrace run -f -o $(BUILD)/demo-read.db -- \
+		$(BUILD)/workload-read --store $(DEMO_STORE) --pipeline naive
+	@echo; echo "==== workload-write (file store, blosc-lz4, naive) ===="
+	$(BUILD)/memtrace-report $(BUILD)/demo-write.db --top 3
+	@echo; echo "==== workload-read (file store, blosc-lz4, naive) ===="
+	$(BUILD)/memtrace-report $(BUILD)/demo-read.db --top 3
 
 clean:
 	rm -rf $(BUILD)
