@@ -4,7 +4,8 @@
 # and the fixture programs it is tested on.
 
 CC       ?= cc
-BUILD    := build
+# a sanitized build gets its own tree: objects of the two never mix
+BUILD    ?= build$(if $(SANITIZER),-$(SANITIZER))
 WARN     := -Wall -Wextra -Wpedantic -Werror
 OPT      ?= -O2 -g
 CSTD     := -std=c11 -D_GNU_SOURCE

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dwarf.h"
+#include "dwarfsym.h"
 #include "elfsym.h"
 
 /* Modules found only through a recorded build-id are cached under this prefix,

@@ -2,7 +2,7 @@
  * only indexes its compile units by address; a CU's line rows and its tree of
  * functions and inlined instances are parsed the first time an address falls in
  * it, then searched by bisection.  Any libdwarf error degrades to "unknown". */
-#include "dwarf.h"
+#include "dwarfsym.h"
 
 #include <fcntl.h>
 #include <libdwarf/dwarf.h>
