@@ -34,15 +34,27 @@ static inline void leave(void) { mt_busy = 0; }
 
 static void close_block(mt_tbuf_t *b, uint64_t block);
 
-static inline mt_raw_t *slot(mt_tbuf_t *b, int kind, uint64_t ts)
+/* The two shapes of buffered event (ring.h). */
+static inline void put1(mt_tbuf_t *b, int kind, uint64_t ts, uint64_t addr, uint64_t size,
+                        uint32_t stack)
 {
-    mt_raw_t *e = mt_tbuf_slot(b);
+    mt_slot_t *e = mt_tbuf_reserve(b, 1);
     if (e) {
-        e->kind = (uint16_t)kind;
-        e->ts = ts;
-        e->stack = 0;
+        *e = (mt_slot_t){.ts = ts, .addr = addr, .size = size, .stack = stack,
+                         .kind = (uint16_t)kind};
+        mt_tbuf_commit(b, 1);
     }
-    return e;
+}
+
+static void put2(mt_tbuf_t *b, const mt_raw_t *r)
+{
+    mt_slot_t *e = mt_tbuf_reserve(b, 2);
+    if (e) {
+        e[0] = (mt_slot_t){.ts = r->ts, .addr = r->addr, .size = r->size, .stack = r->stack,
+                           .kind = r->kind, .sub = r->sub};
+        *(mt_slot_ext_t *)&e[1] = (mt_slot_ext_t){.aux = r->aux, .aux2 = r->aux2, .n = r->n};
+        mt_tbuf_commit(b, 2);
+    }
 }
 
 void mt_record_alloc(void *p, size_t size)
@@ -53,13 +65,7 @@ void mt_record_alloc(void *p, size_t size)
     if (!b)
         return;
     uint32_t stack = mt_stack_capture(b, mt_cfg.depth);
-    mt_raw_t *e = slot(b, MT_RAW_ALLOC, mt_now());
-    if (e) {
-        e->addr = (uintptr_t)p;
-        e->size = size;
-        e->stack = stack;
-        mt_tbuf_publish(b);
-    }
+    put1(b, MT_RAW_ALLOC, mt_now(), (uintptr_t)p, size, stack);
     if (size >= mt_cfg.gather_min)
         mt_large_add((uintptr_t)p, size);
     leave();
@@ -67,11 +73,7 @@ void mt_record_alloc(void *p, size_t size)
 
 static void free_event(mt_tbuf_t *b, uint64_t addr, uint64_t t0)
 {
-    mt_raw_t *e = slot(b, MT_RAW_FREE, t0);
-    if (e) {
-        e->addr = addr;
-        mt_tbuf_publish(b);
-    }
+    put1(b, MT_RAW_FREE, t0, addr, 0, 0);
 }
 
 void mt_record_free(void *p, uint64_t t0)
@@ -91,16 +93,8 @@ void mt_record_free(void *p, uint64_t t0)
 static void copy_event(mt_tbuf_t *b, int sub, uint64_t dst, uint64_t src, uint64_t n,
                        uint64_t t0, uint64_t t1, uint32_t stack)
 {
-    mt_raw_t *e = slot(b, MT_RAW_COPY, t0);
-    if (e) {
-        e->sub = (uint16_t)sub;
-        e->addr = dst;
-        e->aux = src;
-        e->size = n;
-        e->aux2 = t1;
-        e->stack = stack;
-        mt_tbuf_publish(b);
-    }
+    put2(b, &(mt_raw_t){.kind = MT_RAW_COPY, .sub = (uint16_t)sub, .ts = t0, .addr = dst,
+                        .aux = src, .size = n, .aux2 = t1, .stack = stack});
 }
 
 void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint64_t t0)
@@ -114,14 +108,8 @@ void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint6
     if (mt_large_maybe(o) && mt_large_remove(o))
         close_block(b, o);
     free_event(b, o, t0);
-    mt_raw_t *e = slot(b, MT_RAW_REALLOC, t1);
-    if (e) {
-        e->addr = a;
-        e->size = size;
-        e->aux = o;
-        e->stack = stack;
-        mt_tbuf_publish(b);
-    }
+    put2(b, &(mt_raw_t){.kind = MT_RAW_REALLOC, .ts = t1, .addr = a, .size = size, .aux = o,
+                        .stack = stack});
     uint64_t moved = old_usable < size ? old_usable : size;
     if (a != o && moved >= mt_cfg.copy_min)
         copy_event(b, MT_COPY_REALLOC, a, o, moved, t0, t1, stack);
@@ -156,16 +144,9 @@ void mt_count_small_copy(size_t n)
 static void emit_gather(mt_tbuf_t *b, mt_gather_t *g)
 {
     if (g->pieces >= 2) {
-        mt_raw_t *e = slot(b, MT_RAW_GATHER, g->first_ts);
-        if (e) {
-            e->addr = g->dst;
-            e->aux = g->src;
-            e->size = g->bytes;
-            e->aux2 = g->last_ts;
-            e->n = g->pieces;
-            e->stack = g->stack;
-            mt_tbuf_publish(b);
-        }
+        put2(b, &(mt_raw_t){.kind = MT_RAW_GATHER, .ts = g->first_ts, .addr = g->dst,
+                            .aux = g->src, .size = g->bytes, .aux2 = g->last_ts,
+                            .n = g->pieces, .stack = g->stack});
     }
     g->block = g->block_end = 0;
     g->pieces = 0;
@@ -227,15 +208,10 @@ void mt_record_mmap(void *addr, size_t len, int prot, int flags, int fd)
     if (!b)
         return;
     uint32_t stack = mt_stack_capture(b, mt_cfg.depth);
-    mt_raw_t *e = slot(b, MT_RAW_MMAP, mt_now());
-    if (e) {
-        e->addr = (uintptr_t)addr;
-        e->size = len;
-        e->aux = (uint64_t)(int64_t)fd;
-        e->aux2 = (uint32_t)prot | (uint64_t)(uint32_t)flags << 32;
-        e->stack = stack;
-        mt_tbuf_publish(b);
-    }
+    put2(b, &(mt_raw_t){.kind = MT_RAW_MMAP, .ts = mt_now(), .addr = (uintptr_t)addr,
+                        .size = len, .aux = (uint64_t)(int64_t)fd,
+                        .aux2 = (uint32_t)prot | (uint64_t)(uint32_t)flags << 32,
+                        .stack = stack});
     leave();
 }
 
@@ -244,12 +220,7 @@ void mt_record_munmap(void *addr, size_t len, uint64_t t0)
     mt_tbuf_t *b = enter();
     if (!b)
         return;
-    mt_raw_t *e = slot(b, MT_RAW_MUNMAP, t0);
-    if (e) {
-        e->addr = (uintptr_t)addr;
-        e->size = len;
-        mt_tbuf_publish(b);
-    }
+    put2(b, &(mt_raw_t){.kind = MT_RAW_MUNMAP, .ts = t0, .addr = (uintptr_t)addr, .size = len});
     leave();
 }
 
@@ -260,14 +231,7 @@ void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t
         return;
     uint32_t stack = mt_stack_capture(b, mt_cfg.depth);
     uint64_t o = (uintptr_t)old;
-    mt_raw_t *e = slot(b, MT_RAW_MREMAP, t0);
-    if (e) {
-        e->addr = (uintptr_t)p;
-        e->size = len;
-        e->aux = o;
-        e->aux2 = old_len;
-        e->stack = stack;
-        mt_tbuf_publish(b);
-    }
+    put2(b, &(mt_raw_t){.kind = MT_RAW_MREMAP, .ts = t0, .addr = (uintptr_t)p, .size = len,
+                        .aux = o, .aux2 = old_len, .stack = stack});
     leave();
 }

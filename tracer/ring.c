@@ -18,7 +18,7 @@ static mt_tbuf_t *registry;
 static pthread_key_t exit_key;
 MT_TLS mt_tbuf_t *mt_my_buf;
 
-mt_seg_t *mt_seg_new(void)
+static mt_seg_t *mt_seg_new(void)
 {
     pthread_mutex_lock(&pool_lock);
     mt_seg_t *s = pool;
@@ -82,20 +82,53 @@ void mt_registry_lock(void) { pthread_mutex_lock(&registry_lock); }
 void mt_registry_unlock(void) { pthread_mutex_unlock(&registry_lock); }
 mt_tbuf_t *mt_registry_first(void) { return registry; }
 
+mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b)
+{
+    mt_seg_t *s = mt_seg_new();
+    if (!s)
+        return NULL;
+    if (b->widx < MT_SEG_SLOTS) { /* published with the next event */
+        b->wseg->ev[b->widx].kind = MT_RAW_PAD;
+        b->count += MT_SEG_SLOTS - b->widx;
+    }
+    atomic_store_explicit(&b->wseg->next, s, memory_order_release);
+    b->wseg = s;
+    b->widx = 0;
+    return &s->ev[0];
+}
+
 int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
 {
-    if (b->consumed == atomic_load_explicit(&b->published, memory_order_acquire))
-        return 0;
-    if (b->ridx == MT_SEG_EVENTS) {
-        /* the producer linked the next segment before publishing into it */
-        mt_seg_t *next = atomic_load_explicit(&b->rseg->next, memory_order_acquire);
-        mt_seg_free(b->rseg);
-        b->rseg = next;
-        b->ridx = 0;
+    uint64_t published = atomic_load_explicit(&b->published, memory_order_acquire);
+    for (;;) {
+        if (b->consumed == published)
+            return 0;
+        if (b->ridx == MT_SEG_SLOTS) {
+            /* the producer linked the next segment before publishing into it */
+            mt_seg_t *next = atomic_load_explicit(&b->rseg->next, memory_order_acquire);
+            mt_seg_free(b->rseg);
+            b->rseg = next;
+            b->ridx = 0;
+        }
+        const mt_slot_t *s = &b->rseg->ev[b->ridx];
+        if (s->kind == MT_RAW_PAD) {
+            b->consumed += MT_SEG_SLOTS - b->ridx;
+            b->ridx = MT_SEG_SLOTS;
+            continue;
+        }
+        *out = (mt_raw_t){.ts = s->ts, .addr = s->addr, .size = s->size, .stack = s->stack,
+                          .kind = s->kind, .sub = s->sub};
+        int n = mt_raw_slots(s->kind);
+        if (n == 2) {
+            const mt_slot_ext_t *x = (const mt_slot_ext_t *)(s + 1);
+            out->aux = x->aux;
+            out->aux2 = x->aux2;
+            out->n = x->n;
+        }
+        b->ridx += (uint32_t)n;
+        b->consumed += (uint64_t)n;
+        return 1;
     }
-    *out = b->rseg->ev[b->ridx++];
-    b->consumed++;
-    return 1;
 }
 
 void mt_tbuf_reclaim(mt_tbuf_t *b, mt_tbuf_t *prev)

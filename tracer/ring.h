@@ -11,8 +11,10 @@
 #include "common.h"
 
 enum {
+    MT_RAW_PAD = 0,     /* the rest of the segment is unused */
     MT_RAW_ALLOC = 1,   /* addr, size, stack */
     MT_RAW_FREE,        /* addr */
+    /* from here on, events take two slots (mt_raw_slots) */
     MT_RAW_REALLOC,     /* addr (new), size, aux = old, stack */
     MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* */
     MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces */
@@ -22,23 +24,32 @@ enum {
 };
 enum { MT_COPY_MEMCPY, MT_COPY_MEMMOVE, MT_COPY_MEMPCPY, MT_COPY_REALLOC };
 
+/* One event as the writer sees it. */
 typedef struct mt_raw {
-    uint64_t ts;
-    uint64_t addr;
-    uint64_t size;
-    uint64_t aux;
-    uint64_t aux2;
-    uint64_t n;
+    uint64_t ts, addr, size, aux, aux2, n;
     uint32_t stack; /* id in the stack table (stacks.h), 0 = none */
-    uint16_t kind;
-    uint16_t sub;
-    uint64_t reserved;
+    uint16_t kind, sub;
 } mt_raw_t;
 
-#define MT_SEG_EVENTS 4096
+/* One event as it sits in a buffer: 32 bytes, half a cache line, for the
+ * allocations and frees that are nearly all the traffic; the other kinds
+ * add a second slot.  Every byte written here crosses to the writer's core. */
+typedef struct mt_slot {
+    uint64_t ts, addr, size;
+    uint32_t stack;
+    uint16_t kind, sub;
+} mt_slot_t;
+typedef struct mt_slot_ext {
+    uint64_t aux, aux2, n, unused;
+} mt_slot_ext_t;
+
+static inline int mt_raw_slots(int kind) { return kind >= MT_RAW_REALLOC ? 2 : 1; }
+
+#define MT_SEG_SLOTS 8192
 typedef struct mt_seg {
     _Atomic(struct mt_seg *) next;
-    mt_raw_t ev[MT_SEG_EVENTS];
+    uint64_t pad[7];
+    mt_slot_t ev[MT_SEG_SLOTS];
 } mt_seg_t;
 
 #define MT_SIZE_CLASSES 64
@@ -94,35 +105,32 @@ static inline void mt_tbuf_count_small(mt_tbuf_t *b, uint64_t n)
                           memory_order_relaxed);
 }
 
-static inline mt_raw_t *mt_tbuf_slot(mt_tbuf_t *b)
+/* Room for n contiguous slots (NULL when out of memory); fill them, then
+ * mt_tbuf_commit(b, n) publishes them. */
+mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b);
+static inline mt_slot_t *mt_tbuf_reserve(mt_tbuf_t *b, int n)
 {
-    if (MT_UNLIKELY(b->widx == MT_SEG_EVENTS)) {
-        mt_seg_t *mt_seg_new(void);
-        mt_seg_t *s = mt_seg_new();
-        if (!s)
-            return NULL;
-        atomic_store_explicit(&b->wseg->next, s, memory_order_release);
-        b->wseg = s;
-        b->widx = 0;
-    }
+    if (MT_UNLIKELY(b->widx + (uint32_t)n > MT_SEG_SLOTS))
+        return mt_tbuf_next_segment(b);
     return &b->wseg->ev[b->widx];
 }
 
-static inline void mt_tbuf_publish(mt_tbuf_t *b)
+static inline void mt_tbuf_commit(mt_tbuf_t *b, int n)
 {
-    b->widx++;
-    atomic_store_explicit(&b->published, ++b->count, memory_order_release);
+    b->widx += (uint32_t)n;
+    b->count += (uint64_t)n;
+    atomic_store_explicit(&b->published, b->count, memory_order_release);
 }
 
 /* Writer side: iterate the registry, consume, reclaim. */
 void mt_registry_lock(void);
 void mt_registry_unlock(void);
 mt_tbuf_t *mt_registry_first(void);
-/* Consumes the next published event of b into *out; 0 when none is left. */
+/* Consumes the next published event of b into *out; 0 when none is left.
+ * published and consumed count slots, not events. */
 int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
 /* Unlinks and frees b (dead and fully consumed); registry lock held. */
 void mt_tbuf_reclaim(mt_tbuf_t *b, mt_tbuf_t *prev);
-/* Events pending in all segments of all threads (memory the writer owes). */
 void mt_seg_free(mt_seg_t *s);
 
 /* Fork child: forget every buffer (they belong to the parent's threads). */

@@ -39,14 +39,22 @@ void mt_stacks_init(void)
     arena = mt_map(ARENA_BYTES, 1);
 }
 
+/* Two independent lanes halve the chain of dependent multiplies; one mix at
+ * the end spreads the bits. */
 static uint64_t hash_ips(const uintptr_t *ips, int depth)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)depth;
-    for (int i = 0; i < depth; i++) {
-        h ^= ips[i];
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+    uint64_t a = 0x9E3779B97F4A7C15ull ^ (uint64_t)depth, b = 0xC2B2AE3D27D4EB4Full;
+    int i = 0;
+    for (; i + 1 < depth; i += 2) {
+        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+        b = (b ^ ips[i + 1]) * 0xc4ceb9fe1a85ec53ull;
     }
+    if (i < depth)
+        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
+    uint64_t h = a ^ (b >> 29) ^ (b << 35);
+    h ^= h >> 32;
+    h *= 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
     return h ? h : 1;
 }
 
