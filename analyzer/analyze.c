@@ -253,7 +253,10 @@ static int replay(ctx_t *c, char *err, size_t cap)
     mtr_stream_t *s = mtr_stream_open(c->db, err, cap);
     if (!s)
         return -1;
-    c->live = mtr_blocks_new(4096);
+    /* only copies need "which block holds this address"; a copy of at least
+     * copy_min bytes, or a gather, lands in a block at least that large */
+    uint64_t range_min = c->db->copy_min < c->db->gather_min ? c->db->copy_min : c->db->gather_min;
+    c->live = mtr_blocks_new(range_min ? range_min : 1);
     c->heap = c->anon = c->index = 0;
     mtr_event_t e;
     int rc;

@@ -98,7 +98,7 @@ static int advance(mtr_stream_t *s, source_t *src)
             src->at = 0;
         }
         const mt_alloc_event_t *a = &src->ev[src->at++];
-        memset(e, 0, sizeof *e);
+        /* the copy and mapping fields keep their zeros from the first event */
         e->ts = a->ts;
         e->tid = src->tid;
         e->addr = a->addr;
@@ -242,6 +242,10 @@ int mtr_stream_next(mtr_stream_t *s, mtr_event_t *ev)
         s->heap[0] = s->heap[--s->nheap];
     if (s->failed)
         return -1;
+    /* most of the time the same thread's next event is still the earliest */
+    if ((s->nheap < 2 || before(s, s->heap[0], s->heap[1])) &&
+        (s->nheap < 3 || before(s, s->heap[0], s->heap[2])))
+        return 1;
     sift_down(s, 0);
     return 1;
 }

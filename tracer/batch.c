@@ -34,8 +34,10 @@ typedef struct {
     int bad;
 } reader_t;
 
-static uint64_t get_varint(reader_t *r)
+static inline uint64_t get_varint(reader_t *r)
 {
+    if (r->p < r->end && *r->p < 0x80) /* most deltas fit one byte */
+        return *r->p++;
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         if (r->p >= r->end) {
