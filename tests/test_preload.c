@@ -298,6 +298,69 @@ START_TEST(bad_settings_run_untraced)
 }
 END_TEST
 
+START_TEST(exit_from_another_thread)
+{
+    char *dir = th_tempdir(), db[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {FIXTURE("lifecycle"), "exit-thread", NULL};
+    int status = th_trace(db, argv, NULL, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+    sqlite3 *d = th_open(db);
+    ck_assert_uint_eq(count_size(d, 3333), 7);
+    ck_assert_int_eq(th_int(d, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    ck_assert_int_eq(th_int(d, "SELECT value FROM meta WHERE key = 'exit_status'"), 5);
+    sqlite3_close(d);
+}
+END_TEST
+
+START_TEST(allocations_in_signal_handlers)
+{
+    char *dir = th_tempdir();
+    char *argv[] = {FIXTURE("lifecycle"), "signal", NULL};
+    sqlite3 *db = trace(dir, argv);
+    size_t n;
+    mt_alloc_event_t *ev = th_events(db, &n);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == MT_EV_ALLOC && ev[i].size == 4444) {
+            found++;
+            ck_assert(th_stack_has(db, (int64_t)ev[i].stack, FIXTURE("lifecycle"),
+                                   "fixture_handler"));
+        }
+    ck_assert_int_eq(found, 10);
+    free(ev);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(dlopened_module_is_mapped)
+{
+    char *dir = th_tempdir();
+    char *argv[] = {FIXTURE("lifecycle"), "dlopen", NULL};
+    sqlite3 *db = trace(dir, argv);
+    int64_t start = th_int(db, "SELECT start FROM modules WHERE path LIKE '%%libz.so.1%%'");
+    int64_t end = th_int(db, "SELECT end FROM modules WHERE path LIKE '%%libz.so.1%%'");
+    ck_assert_int_gt(start, 0);
+    /* zlib's allocations carry frames inside it */
+    size_t n;
+    mt_alloc_event_t *ev = th_events(db, &n);
+    int in_zlib = 0;
+    for (size_t i = 0; i < n && !in_zlib; i++) {
+        if (ev[i].kind != MT_EV_ALLOC)
+            continue;
+        for (int64_t node = (int64_t)ev[i].stack; node > 0;
+             node = th_int(db, "SELECT parent FROM stack_nodes WHERE id = %lld", (long long)node)) {
+            int64_t ip = th_int(db, "SELECT ip FROM stack_nodes WHERE id = %lld", (long long)node);
+            if (ip >= start && ip < end)
+                in_zlib = 1;
+        }
+    }
+    ck_assert(in_zlib);
+    free(ev);
+    sqlite3_close(db);
+}
+END_TEST
+
 Suite *preload_suite(void)
 {
     Suite *s = suite_create("preload");
@@ -313,6 +376,9 @@ Suite *preload_suite(void)
     tcase_add_test(t, sigkill_keeps_committed_events);
     tcase_add_test(t, existing_output_not_overwritten);
     tcase_add_test(t, bad_settings_run_untraced);
+    tcase_add_test(t, exit_from_another_thread);
+    tcase_add_test(t, allocations_in_signal_handlers);
+    tcase_add_test(t, dlopened_module_is_mapped);
     suite_add_tcase(s, t);
     return s;
 }

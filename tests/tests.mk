@@ -19,7 +19,7 @@ $(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB)
 # Fixtures: -O1 keeps the named noinline functions as real frames.
 $(BUILD)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) -O1 -g $(WARN) -fno-inline-small-functions -fno-builtin -o $@ $< -lpthread
+	$(CC) $(CSTD) -O1 -g $(WARN) -fno-inline-small-functions -fno-builtin -o $@ $< -lpthread -ldl
 
 all: $(TEST_BIN) $(FIXTURES)
 
