@@ -129,15 +129,26 @@ done:
 
 int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n)
 {
+    /* Kept per thread: a fresh context and a fresh body of a few hundred
+     * kilobytes for every batch would each be new pages to fault in. */
+    static _Thread_local ZSTD_DCtx *dc;
+    static _Thread_local uint8_t *body;
+    static _Thread_local size_t body_cap;
     unsigned long long body_len = ZSTD_getFrameContentSize(blob, len);
     if (body_len == ZSTD_CONTENTSIZE_ERROR || body_len == ZSTD_CONTENTSIZE_UNKNOWN ||
         body_len > (unsigned long long)n * (VARINT_MAX * NCOLS + 1) + 256)
         return -1;
-    uint8_t *body = malloc(body_len ? body_len : 1);
-    if (!body)
+    if (!dc && !(dc = ZSTD_createDCtx()))
         return -1;
+    if (body_len > body_cap || !body) {
+        uint8_t *b = realloc(body, body_len ? body_len : 1);
+        if (!b)
+            return -1;
+        body = b;
+        body_cap = body_len ? body_len : 1;
+    }
     int rc = -1;
-    size_t got = ZSTD_decompress(body, body_len, blob, len);
+    size_t got = ZSTD_decompressDCtx(dc, body, body_len, blob, len);
     if (ZSTD_isError(got) || got != body_len || got < 4 || memcmp(body, MAGIC, 4) != 0)
         goto done;
 
@@ -184,6 +195,5 @@ int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t 
         if (col[c].bad || col[c].p != col[c].end)
             rc = -1;
 done:
-    free(body);
     return rc;
 }
