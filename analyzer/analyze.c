@@ -148,13 +148,26 @@ static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
         cp->bytes = cp->from.size < nb->size ? cp->from.size : nb->size;
 }
 
+/* A new heap block at an address still live means the trace missed the old
+ * block's free (a thread that was never drained, a free before tracing began):
+ * the old block is gone either way, and must stop counting. */
+static void replace_heap_block(ctx_t *c, uint64_t addr)
+{
+    mtr_block_t old;
+    if (mtr_blocks_remove(c->live, addr, &old))
+        c->heap -= old.size;
+}
+
 static void apply(ctx_t *c, const mtr_event_t *e)
 {
     mtr_block_t b = {0};
+    if ((e->kind == MTR_EV_ALLOC || e->kind == MTR_EV_REALLOC) && !e->addr)
+        return; /* a failed allocation holds nothing */
     switch (e->kind) {
     case MTR_EV_ALLOC:
         note_size(c, e->size, e->stack);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack};
+        replace_heap_block(c, e->addr);
         mtr_blocks_add(c->live, &b);
         c->heap += e->size;
         if (c->pass == 1) {
@@ -194,6 +207,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
             c->r->totals.allocated_bytes += e->size;
             c->nrealloc++;
         }
+        replace_heap_block(c, e->addr);
         mtr_blocks_add(c->live, &b);
         c->heap += e->size;
         break;

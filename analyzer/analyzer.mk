@@ -6,6 +6,8 @@ ANALYZER_OBJS   := $(ANALYZER_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZER_LIB    := $(BUILD)/libmtr.a
 ANALYZER_LDLIBS := -lsqlite3 -ldwarf -lelf -lzstd -lm
 
+include analyzer/html.mk
+
 $(ANALYZER_LIB): $(ANALYZER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

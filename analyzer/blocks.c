@@ -186,7 +186,7 @@ int mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
     if ((b->n + 1) * 4 > b->cap * 3 && grow(b) < 0)
         return -1;
     uint64_t i = find_slot(b, blk->addr);
-    if (b->slots[i].addr) { /* a block we missed the free of: replace it */
+    if (b->slots[i].addr) { /* callers remove first; stay consistent if not */
         if (b->slots[i].size >= b->range_min)
             tree_remove(&b->heap_tree, blk->addr);
         b->n--;

@@ -1,6 +1,7 @@
 /* memtrace-report: the thin command line over libmtr.
  *   memtrace-report [report] RUN.db [--json] [options]
  *   memtrace-report diff BASE.db RUN.db | gate RUN.db ...   (commands.h)
+ *   memtrace-report html RUN.db -o FILE                     (html.h)
  * Exit 0 on success, 2 when the input cannot be read or the usage is wrong. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "analyze.h"
 #include "commands.h"
+#include "html.h"
 #include "config.h"
 #include "json.h"
 #include "text.h"
@@ -19,7 +21,9 @@ static int usage(void)
             "                       [--flush-pieces N] [--top N]\n"
             "       memtrace-report diff BASE.db RUN.db [--json] [--top N]\n"
             "       memtrace-report gate RUN.db [--max-peak SIZE] [--max-extra-copies N]\n"
-            "                       [--max-stalls N] [--baseline BASE.db --tolerance PCT]\n");
+            "                       [--max-stalls N] [--baseline BASE.db --tolerance PCT]\n"
+            "       memtrace-report html RUN.db -o FILE [--payload SIZE] [--stall-ms MS]\n"
+            "                       [--flush-pieces N]\n");
     return 2;
 }
 
@@ -36,6 +40,8 @@ int main(int argc, char **argv)
         return mtr_cmd_diff(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "gate"))
         return mtr_cmd_gate(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "html"))
+        return mtr_cmd_html(argc - 1, argv + 1);
     int i = 1;
     if (i < argc && strcmp(argv[i], "report") == 0)
         i++;
