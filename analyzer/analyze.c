@@ -394,8 +394,26 @@ static void explain(ctx_t *c, uint64_t nstacks)
         pb->first_fill = r->nfills;
         for (size_t i = 0; i < r->ncopies && !pb->group; i++) {
             const mtr_copy_t *cp = &r->copies[i];
-            if (cp->to.known && cp->to.addr == pb->addr && rel(c, cp->to.ts) == pb->ts)
+            if (!cp->to.known || cp->to.addr != pb->addr || rel(c, cp->to.ts) != pb->ts)
+                continue;
+            /* a codec fills a buffer in hundreds of like copies: one line
+             * per (kind, copying code, source's allocation) */
+            mtr_copy_t *same = NULL;
+            for (size_t j = pb->first_fill; j < r->nfills && !same; j++) {
+                mtr_copy_t *f = &r->fills[j];
+                if (f->kind == cp->kind && f->stack == cp->stack &&
+                    f->from.known == cp->from.known && f->from.stack == cp->from.stack &&
+                    f->from.addr == cp->from.addr)
+                    same = f;
+            }
+            if (same) {
+                same->bytes += cp->bytes;
+                same->pieces += cp->pieces;
+                same->duration_ns += cp->duration_ns;
+                same->ts = cp->ts < same->ts ? cp->ts : same->ts;
+            } else {
                 VEC_PUSH(r->fills, r->nfills, capfills, *cp);
+            }
         }
         pb->nfill = r->nfills - pb->first_fill;
     }

@@ -95,7 +95,9 @@ typedef struct mtr_report {
     int64_t extra_copies;
     mtr_peak_buffer_t *buffers;
     size_t nbuffers;
-    mtr_copy_t *fills; /* copies into the peak buffers */
+    mtr_copy_t *fills; /* copies into the peak buffers; like copies (same kind,
+                        * code and source allocation) merged: bytes, pieces
+                        * and durations summed, ts the first */
     size_t nfills;
     mtr_copy_t *copies; /* largest first */
     size_t ncopies;

@@ -194,9 +194,10 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
         mtr_jw_obj_end(&w);
     }
     mtr_jw_arr_end(&w);
+    KU(&w, "copy_count", r->ncopies);
     mtr_jw_key(&w, "copies");
     mtr_jw_arr(&w);
-    for (size_t i = 0; i < r->ncopies; i++)
+    for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
         copy(&w, f, &r->copies[i]);
     mtr_jw_arr_end(&w);
     mtr_jw_key(&w, "stalls");

@@ -10,7 +10,8 @@
 
 #define MTR_JSON_SCHEMA 1
 
-/* top: at most this many entries in peak.stacks and leaks.stacks (0: all). */
+/* top: at most this many entries in peak.stacks, leaks.stacks and copies
+ * (0: all); copy_count and the stack_count fields give the totals. */
 void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top);
 /* One stack as an array of frames, innermost first. */
 void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack);

@@ -147,8 +147,13 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
                     mtr_human_ns(pb->ts, b), mtr_text_where(f, pb->stack, w, sizeof w));
         for (size_t k = 0; k < pb->nfill; k++) {
             const mtr_copy_t *cp = &r->fills[pb->first_fill + k];
-            fprintf(out, "      filled by %s of %s at %s\n", mtr_copy_kind_names[cp->kind],
-                    mtr_human_bytes(cp->bytes, a), mtr_text_where(f, cp->stack, w, sizeof w));
+            if (cp->kind != MTR_COPY_GATHER && cp->pieces > 1)
+                fprintf(out, "      filled by %llu %ss, %s in all, at %s\n",
+                        (unsigned long long)cp->pieces, mtr_copy_kind_names[cp->kind],
+                        mtr_human_bytes(cp->bytes, a), mtr_text_where(f, cp->stack, w, sizeof w));
+            else
+                fprintf(out, "      filled by %s of %s at %s\n", mtr_copy_kind_names[cp->kind],
+                        mtr_human_bytes(cp->bytes, a), mtr_text_where(f, cp->stack, w, sizeof w));
             if (cp->from.known)
                 fprintf(out, "        from the %s block allocated at %s\n",
                         mtr_human_bytes(cp->from.size, b),

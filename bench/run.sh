@@ -6,6 +6,7 @@
 set -euo pipefail
 BUILD=${BUILD:-build}
 REPEAT=${REPEAT:-3}
+CASES=${CASES:-abc} # the parts to run, marked (a), (b), (c) below
 OUT=$(mktemp -d /tmp/memtrace-bench.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 LIB=$(realpath "$BUILD/libmemtrace.so")
@@ -52,17 +53,35 @@ case_run() { # name command...
 
 echo "memtrace bench: best of $REPEAT, seconds; 'added' = memtrace's added time / heaptrack's (target <= 0.5)"
 printf '%-28s %8s %8s %8s %9s %9s %8s %8s %8s\n' case native memtrace heaptrack mt-slow ht-slow added mt-B/ev ht-B/ev
-case_run "alloc 10M pairs, 1 thread" "$BUILD/bench/allocbench" 10000000 1
-case_run "alloc 10M pairs, 2 threads" "$BUILD/bench/allocbench" 10000000 2
-case_run "python3 json.dumps x200k" /usr/bin/python3 -c \
-    "import json; [json.dumps({'a': list(range(100))}) for _ in range(200000)]"
+# (a) allocation-heavy programs: the tracer's cost per event.
+if [[ $CASES == *a* ]]; then
+    case_run "alloc 10M pairs, 1 thread" "$BUILD/bench/allocbench" 10000000 1
+    case_run "alloc 10M pairs, 2 threads" "$BUILD/bench/allocbench" 10000000 2
+    case_run "python3 json.dumps x200k" /usr/bin/python3 -c \
+        "import json; [json.dumps({'a': list(range(100))}) for _ in range(200000)]"
+fi
 
-echo
-echo "report of the 2-thread trace (20 M events): memtrace-report vs heaptrack_print"
-db="$OUT/keep-alloc_10m_pairs__2_threads.db"
-zst="$OUT/keep-alloc_10m_pairs__2_threads.zst"
-t0=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t1=$(now)
-t2=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t3=$(now)
-t4=$(now); heaptrack_print "$zst" >/dev/null 2>&1; t5=$(now)
-printf 'memtrace-report first %.3f s, second (symbols cached) %.3f s; heaptrack_print %.3f s\n' \
-    "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)" "$(echo "$t5 - $t4" | bc -l)"
+# (c) the workload programs at the study's size (100 MiB, one chunk, naive
+# blosc-lz4 on a file store): few allocations, large copies.  The plain builds,
+# which run under the tracer in any build.  The read reads what the write's
+# runs left in the store.
+if [[ $CASES == *c* ]]; then
+    store=file://$OUT/store
+    case_run "zarr write 100M blosc naive" "$BUILD/plain/workload-write" --store "$store" \
+        --size 100 --codec blosc-lz4 --pipeline naive
+    case_run "zarr read 100M blosc naive" "$BUILD/plain/workload-read" --store "$store" \
+        --pipeline naive
+fi
+
+# (b) the analyzer on the 2-thread trace of (a).
+if [[ $CASES == *a* && $CASES == *b* ]]; then
+    echo
+    echo "report of the 2-thread trace (20 M events): memtrace-report vs heaptrack_print"
+    db="$OUT/keep-alloc_10m_pairs__2_threads.db"
+    zst="$OUT/keep-alloc_10m_pairs__2_threads.zst"
+    t0=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t1=$(now)
+    t2=$(now); "$BUILD/memtrace-report" "$db" >/dev/null; t3=$(now)
+    t4=$(now); heaptrack_print "$zst" >/dev/null 2>&1; t5=$(now)
+    printf 'memtrace-report first %.3f s, second (symbols cached) %.3f s; heaptrack_print %.3f s\n' \
+        "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)" "$(echo "$t5 - $t4" | bc -l)"
+fi

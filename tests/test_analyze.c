@@ -228,6 +228,35 @@ START_TEST(extra_copies_small_blocks_joined)
 }
 END_TEST
 
+START_TEST(like_fills_merged)
+{
+    new_trace();
+    uint32_t arr = stack1(0x1), dst = stack1(0x2), cp = stack1(0x3), other = stack1(0x4);
+    tg_alloc(1, 10, 0x7f0000000000, 100 * MiB, arr);
+    tg_alloc(1, 20, 0x7f1000000000, 100 * MiB, dst);
+    /* a codec's way: many like copies, plus one from elsewhere */
+    for (uint64_t i = 0; i < 4; i++)
+        tg_copy(1, 30 + i * 10, 5, "memcpy", 0x7f0000000000 + i * 16 * MiB,
+                0x7f1000000000 + i * 16 * MiB, 16 * MiB, 1, cp);
+    tg_copy(1, 100, 5, "memcpy", 0x7f0000000000, 0x7f1000000000 + 64 * MiB, 16 * MiB, 1, other);
+    tg_close(200, 1);
+    const mtr_report_t *r = analyze();
+    ck_assert_uint_eq(r->ncopies, 5);
+    const mtr_peak_buffer_t *b = &r->buffers[1];
+    ck_assert_uint_eq(b->stack, dst);
+    ck_assert_uint_eq(b->nfill, 2);
+    const mtr_copy_t *f = &r->fills[b->first_fill];
+    ck_assert_uint_eq(f->stack, cp);
+    ck_assert_uint_eq(f->pieces, 4);
+    ck_assert_uint_eq(f->bytes, 64 * MiB);
+    ck_assert_uint_eq(f->duration_ns, 20);
+    ck_assert_uint_eq(f->ts, 30);
+    ck_assert_uint_eq(r->fills[b->first_fill + 1].stack, other);
+    mtr_report_free(&rep);
+    mtr_db_close(db);
+}
+END_TEST
+
 static int count_stalls(const mtr_report_t *r, int kind)
 {
     int n = 0;
@@ -501,6 +530,7 @@ Suite *analyze_suite(void)
     tcase_add_test(t, extra_copies_payload_alone);
     tcase_add_test(t, extra_copies_payload_plus_one_copy);
     tcase_add_test(t, extra_copies_small_blocks_joined);
+    tcase_add_test(t, like_fills_merged);
     tcase_add_test(t, stall_large_copy);
     tcase_add_test(t, stall_accumulator_flush_recurs);
     tcase_add_test(t, stall_realloc_growth);

@@ -6,21 +6,20 @@
  * unchecked fixtures, which the runner itself runs, so they are cleaned up
  * even when a forked test fails. */
 #include <arpa/inet.h>
+#include "s3server.h"
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -30,9 +29,7 @@ extern char **environ;
 #define ACCU_BIN MT_BUILD_DIR "/workload-accumulate"
 #define PYTHON "/usr/bin/python3" /* Debian's, which has zarr; not a pyenv one */
 #define ZARR_TOOL MT_SOURCE_DIR "/tests/workloads/zarr_tool.py"
-#define S3_DIR MT_SOURCE_DIR "/tests/s3"
-#define S3RVER S3_DIR "/node_modules/s3rver/bin/s3rver.js"
-#define BUCKET "memtrace"
+#define BUCKET TH_S3_BUCKET
 
 /* --size 4: 4 MiB of float64.  --size 0.3 --chunks 0.1: 4 chunks, the last
  * one padded, as zarr-python stores edge chunks. */
@@ -405,157 +402,23 @@ END_TEST
 
 // ---- S3 against s3rver on 127.0.0.1 ----
 
-static pid_t s3_pid;
-static int s3_port;
-static char s3_problem[512] = "not started";
-static char s3_data[256];
-
-static int spawn_wait(char *const *argv, const char *cwd, const char *log)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (cwd)
-        posix_spawn_file_actions_addchdir_np(&fa, cwd);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), st = 0;
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return -1;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* npm ci when node_modules is missing or older than the lock file. */
-static int s3rver_installed(void)
-{
-    struct stat lock, inst;
-    if (stat(S3_DIR "/package-lock.json", &lock) < 0) {
-        snprintf(s3_problem, sizeof s3_problem, "no %s/package-lock.json", S3_DIR);
-        return 0;
-    }
-    if (stat(S3_DIR "/node_modules/.package-lock.json", &inst) == 0 &&
-        inst.st_mtime >= lock.st_mtime && access(S3RVER, R_OK) == 0)
-        return 1;
-    char log[256];
-    snprintf(log, sizeof log, "%s/npm.log", root);
-    char *argv[] = {"npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", NULL};
-    int rc = spawn_wait(argv, S3_DIR, log);
-    if (rc != 0 || access(S3RVER, R_OK) != 0) {
-        snprintf(s3_problem, sizeof s3_problem, "npm ci in %s failed (%d), see %s", S3_DIR, rc,
-                 log);
-        return 0;
-    }
-    return 1;
-}
-
-/* s3rver prints "S3rver listening on 127.0.0.1:PORT" once it serves. */
-static int wait_for_port(const char *log)
-{
-    for (int tries = 0; tries < 300; tries++) {
-        FILE *f = fopen(log, "r");
-        char line[512];
-        while (f && fgets(line, sizeof line, f)) {
-            const char *p = strstr(line, "listening on 127.0.0.1:");
-            if (p) {
-                fclose(f);
-                return atoi(p + strlen("listening on 127.0.0.1:"));
-            }
-        }
-        if (f)
-            fclose(f);
-        if (waitpid(s3_pid, NULL, WNOHANG) == s3_pid) {
-            s3_pid = 0;
-            snprintf(s3_problem, sizeof s3_problem, "s3rver exited, see %s", log);
-            return 0;
-        }
-        nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-    }
-    snprintf(s3_problem, sizeof s3_problem, "s3rver did not listen within 30 s, see %s", log);
-    return 0;
-}
-
+/* The server lives in s3server.c; its data and log go under the case's root. */
 static void s3_setup(void)
 {
-    char log[256];
-    s3_pid = 0; /* two test cases start a server each */
-    s3_port = 0;
-    snprintf(s3_problem, sizeof s3_problem, "not started");
     root_setup();
-    if (!root[0] || !s3rver_installed())
-        return;
-    snprintf(s3_data, sizeof s3_data, "%s/s3rver", root);
-    snprintf(log, sizeof log, "%s/s3rver.log", root);
-    if (mkdir(s3_data, 0777) < 0) {
-        snprintf(s3_problem, sizeof s3_problem, "mkdir %s: %s", s3_data, strerror(errno));
-        return;
-    }
-    pid_t parent = getpid();
-    s3_pid = fork();
-    if (s3_pid == 0) {
-        /* Goes with the runner even if the runner dies before teardown. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(127);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execlp("node", "node", S3RVER, "-d", s3_data, "-a", "127.0.0.1", "-p", "0", "-s",
-               "--configure-bucket", BUCKET, (char *)NULL);
-        _exit(127);
-    }
-    if (s3_pid < 0) {
-        s3_pid = 0;
-        snprintf(s3_problem, sizeof s3_problem, "fork: %s", strerror(errno));
-        return;
-    }
-    s3_port = wait_for_port(log);
+    th_s3_start(root);
 }
 
 static void s3_teardown(void)
 {
-    if (s3_pid > 0) {
-        kill(s3_pid, SIGTERM);
-        int gone = 0;
-        for (int tries = 0; tries < 50 && !gone; tries++) {
-            gone = waitpid(s3_pid, NULL, WNOHANG) == s3_pid;
-            if (!gone)
-                nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
-        }
-        if (!gone) {
-            kill(s3_pid, SIGKILL);
-            waitpid(s3_pid, NULL, 0);
-        }
-        s3_pid = 0;
-    }
+    th_s3_stop();
     root_teardown();
-}
-
-/* Environment for the workloads; key_id NULL means the server's own. */
-static void s3_env(char env[4][128], char *set[5], const char *key_id, int port)
-{
-    snprintf(env[0], 128, "AWS_ENDPOINT_URL=http://127.0.0.1:%d", port);
-    snprintf(env[1], 128, "AWS_ACCESS_KEY_ID=%s", key_id ? key_id : "S3RVER");
-    snprintf(env[2], 128, "AWS_SECRET_ACCESS_KEY=S3RVER");
-    snprintf(env[3], 128, "AWS_DEFAULT_REGION=us-east-1");
-    for (int i = 0; i < 4; i++)
-        set[i] = env[i];
-    set[4] = NULL;
 }
 
 #define S3_ENV(set)                                                           \
     char set##_buf[4][128], *set[5];                                          \
-    ck_assert_msg(s3_port > 0, "no S3 server: %s", s3_problem);               \
-    s3_env(set##_buf, set, NULL, s3_port)
-
-/* Where s3rver keeps an object on disk. */
-static void object_path(char *out, size_t cap, const char *prefix, const char *key)
-{
-    snprintf(out, cap, "%s/" BUCKET "/%s/%s._S3rver_object", s3_data, prefix, key);
-}
+    ck_assert_msg(th_s3.port > 0, "no S3 server: %s", th_s3.problem);         \
+    th_s3_env(set##_buf, set, NULL, th_s3.port)
 
 START_TEST(roundtrip_s3)
 {
@@ -568,7 +431,7 @@ START_TEST(roundtrip_s3)
             pipeline);
     ASSERT_OK(&w, "workload-write");
     assert_stored_size(codec, field(w.out, "stored_bytes"), PAYLOAD);
-    object_path(obj, sizeof obj, prefix, "0");
+    th_s3_object_path(obj, sizeof obj, prefix, "0");
     struct stat sb;
     ck_assert_int_eq(stat(obj, &sb), 0);
     ck_assert_uint_eq((unsigned long long)sb.st_size, field(w.out, "stored_bytes"));
@@ -611,7 +474,7 @@ START_TEST(errors_s3)
             "0.1");
     ASSERT_OK(&w, "workload-write");
     /* A chunk shorter than the metadata says, then a chunk missing. */
-    object_path(obj, sizeof obj, "err", "1");
+    th_s3_object_path(obj, sizeof obj, "err", "1");
     ck_assert_int_eq(truncate(obj, 1000), 0);
     for (int p = 0; p < 2; p++) {
         RUN_ENV(&r, env, READ_BIN, "--store", "s3://" BUCKET "/err", "--pipeline", pipelines[p]);
@@ -624,14 +487,14 @@ START_TEST(errors_s3)
     /* s3rver checks the access key id (403) but not SigV4 signatures, so a
      * wrong secret would pass: the unknown key id stands for bad credentials. */
     char bad_buf[4][128], *bad[5];
-    s3_env(bad_buf, bad, "NOT-A-KEY", s3_port);
+    th_s3_env(bad_buf, bad, "NOT-A-KEY", th_s3.port);
     RUN_ENV(&r, bad, READ_BIN, "--store", "s3://" BUCKET "/err");
     assert_one_line_error(&r, 1, "403");
     RUN_ENV(&w, bad, WRITE_BIN, "--store", "s3://" BUCKET "/err2", "--size", "0.1");
     assert_one_line_error(&w, 1, "403");
 
     /* Missing credentials and a malformed URL fail before any request. */
-    s3_env(bad_buf, bad, "", s3_port);
+    th_s3_env(bad_buf, bad, "", th_s3.port);
     RUN_ENV(&r, bad, READ_BIN, "--store", "s3://" BUCKET "/err");
     assert_one_line_error(&r, 1, "AWS_ACCESS_KEY_ID");
     RUN_ENV(&r, env, READ_BIN, "--store", "s3:///nobucket");
@@ -655,7 +518,7 @@ static int closed_port(void)
 START_TEST(refused_s3)
 {
     char buf[4][128], *env[5];
-    s3_env(buf, env, NULL, closed_port());
+    th_s3_env(buf, env, NULL, closed_port());
     result_t r;
     RUN_ENV(&r, env, WRITE_BIN, "--store", "s3://" BUCKET "/x", "--size", "0.1");
     assert_one_line_error(&r, 1, NULL);
@@ -711,8 +574,8 @@ START_TEST(peak_copies)
     at_root(dir, sizeof dir, "peak-%d", _i);
     at_root(out, sizeof out, "massif-%d", _i);
     if (s3) {
-        ck_assert_msg(s3_port > 0, "no S3 server: %s", s3_problem);
-        s3_env(buf, env, NULL, s3_port);
+        ck_assert_msg(th_s3.port > 0, "no S3 server: %s", th_s3.problem);
+        th_s3_env(buf, env, NULL, th_s3.port);
         snprintf(url, sizeof url, "s3://" BUCKET "/peak/%d", _i);
     } else {
         snprintf(url, sizeof url, "file://%s", dir);
