@@ -47,8 +47,8 @@ case_run() { # name command...
     mtb=$(per_event "$(stat -c %s "$OUT/run.db")" "$ev")
     htb=$(per_event "$(stat -c %s "$OUT"/ht*.zst)" "$ev")
     row "$name" "$n" "$m" "$h" "$mtb" "$htb"
-    cp "$OUT/run.db" "$OUT/keep-$(echo "$name" | tr -c 'a-z0-9' _).db"
-    cp "$OUT"/ht*.zst "$OUT/keep-$(echo "$name" | tr -c 'a-z0-9' _).zst"
+    cp "$OUT/run.db" "$OUT/keep-$(echo "$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' _).db"
+    cp "$OUT"/ht*.zst "$OUT/keep-$(echo "$name" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' _).zst"
 }
 
 echo "memtrace bench: best of $REPEAT, seconds; 'added' = memtrace's added time / heaptrack's (target <= 0.5)"

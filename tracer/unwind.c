@@ -33,10 +33,15 @@ void mt_unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&mt_unwind_init);
 }
 
+/* Our own frames on top of the program's: the hook, the recorder, the
+ * capture and this function; unwinding more than that beyond max is waste
+ * on deep (interpreter) stacks. */
+#define SELF_FRAMES 4
+
 int mt_unwind(uintptr_t *ips, int max)
 {
-    void *buf[MT_MAX_DEPTH + 16];
-    int want = max + 16 > MT_MAX_DEPTH + 16 ? MT_MAX_DEPTH + 16 : max + 16;
+    void *buf[MT_MAX_DEPTH + SELF_FRAMES];
+    int want = (max > MT_MAX_DEPTH ? MT_MAX_DEPTH : max) + SELF_FRAMES;
     int n = unw_backtrace(buf, want);
     int skip = 0;
     while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
