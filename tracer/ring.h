@@ -112,6 +112,10 @@ static inline mt_slot_t *mt_tbuf_reserve(mt_tbuf_t *b, int n)
 {
     if (MT_UNLIKELY(b->widx + (uint32_t)n > MT_SEG_SLOTS))
         return mt_tbuf_next_segment(b);
+    /* The slot's line was last read by the writer on another core; asking
+     * for it a few events early hides the transfer (past the end of the
+     * segment it only touches the next segment's header region: harmless). */
+    __builtin_prefetch(&b->wseg->ev[b->widx] + 16, 1, 3);
     return &b->wseg->ev[b->widx];
 }
 
