@@ -84,4 +84,10 @@ if [[ $CASES == *a* && $CASES == *b* ]]; then
     t4=$(now); heaptrack_print "$zst" >/dev/null 2>&1; t5=$(now)
     printf 'memtrace-report first %.3f s, second (symbols cached) %.3f s; heaptrack_print %.3f s\n' \
         "$(echo "$t1 - $t0" | bc -l)" "$(echo "$t3 - $t2" | bc -l)" "$(echo "$t5 - $t4" | bc -l)"
+
+    # the HTML page of the same trace: issue target < 5 MB, load event < 2 s
+    "$BUILD/memtrace-report" html "$db" -o "$OUT/page.html"
+    [ -d tests/html/node_modules ] || npm ci --prefix tests/html --no-audit --no-fund >/dev/null
+    printf 'html page of that trace: %s bytes; ' "$(stat -c %s "$OUT/page.html")"
+    node bench/pageload.js "$OUT/page.html"
 fi
