@@ -56,7 +56,7 @@ typedef struct {
     stash_t *stash;
     size_t nstash, capstash;
     mtr_stack_use_t *alloc_by_stack;
-    uint64_t nstacks, slice;
+    uint64_t nstacks, slice, slice_end;
 } ctx_t;
 
 static uint64_t rel(const ctx_t *c, uint64_t ts) { return ts > c->db->start_ns ? ts - c->db->start_ns : 0; }
@@ -252,12 +252,15 @@ static void sample(ctx_t *c, uint64_t t)
 {
     mtr_report_t *r = c->r;
     uint64_t total = c->heap + c->anon;
-    struct mtr_point *last = r->ntimeline ? &r->timeline[r->ntimeline - 1] : NULL;
-    if (last && last->t / c->slice == t / c->slice) {
+    /* dividing only when a new slice starts: a division per event was a
+     * sizeable part of the whole replay */
+    if (r->ntimeline && t < c->slice_end) {
+        struct mtr_point *last = &r->timeline[r->ntimeline - 1];
         if (total > last->total)
             *last = (struct mtr_point){t, c->heap, total};
         return;
     }
+    c->slice_end = (t / c->slice + 1) * c->slice;
     if (r->ntimeline < MTR_TIMELINE_POINTS + 2)
         r->timeline[r->ntimeline++] = (struct mtr_point){t, c->heap, total};
 }

@@ -18,8 +18,8 @@ typedef struct source {
     sqlite3_stmt *st;
     int is_batch, is_copy;
     uint32_t tid;
-    mt_alloc_event_t *ev;
-    size_t n, at, cap;
+    mt_batch_reader_t rd;
+    int open;
     mtr_event_t cur;
 } source_t;
 
@@ -70,7 +70,9 @@ static int advance(mtr_stream_t *s, source_t *src)
     sqlite3_stmt *st = src->st;
     mtr_event_t *e = &src->cur;
     if (src->is_batch) {
-        while (src->at == src->n) {
+        mt_alloc_event_t a;
+        int got;
+        while ((got = src->open ? mt_batch_next(&src->rd, &a) : 0) == 0) {
             int rc = sqlite3_step(st);
             if (rc == SQLITE_DONE)
                 return 0;
@@ -79,34 +81,26 @@ static int advance(mtr_stream_t *s, source_t *src)
                 return 0;
             }
             size_t n = (size_t)sqlite3_column_int64(st, 0);
-            const void *blob = sqlite3_column_blob(st, 1);
-            size_t len = (size_t)sqlite3_column_bytes(st, 1);
-            if (n > (size_t)1 << 26) {
-                fail(s, "a batch claims too many events");
-                return 0;
-            }
-            if (n > src->cap || !src->ev) {
-                free(src->ev);
-                src->cap = n ? n : 1;
-                src->ev = malloc(src->cap * sizeof *src->ev);
-            }
-            if (!src->ev || mt_batch_decode(blob, len, src->ev, n) < 0) {
+            src->open = mt_batch_open(&src->rd, sqlite3_column_blob(st, 1),
+                                      (size_t)sqlite3_column_bytes(st, 1), n) == 0;
+            if (!src->open) {
                 fail(s, "undecodable allocation batch");
                 return 0;
             }
-            src->n = n;
-            src->at = 0;
         }
-        const mt_alloc_event_t *a = &src->ev[src->at++];
+        if (got < 0) {
+            fail(s, "undecodable allocation batch");
+            return 0;
+        }
         /* the copy and mapping fields keep their zeros from the first event */
-        e->ts = a->ts;
+        e->ts = a.ts;
         e->tid = src->tid;
-        e->addr = a->addr;
-        e->size = a->size;
-        e->old_addr = a->old_addr;
-        e->stack = (uint32_t)a->stack;
-        e->kind = a->kind == MT_EV_ALLOC ? MTR_EV_ALLOC
-                  : a->kind == MT_EV_FREE ? MTR_EV_FREE : MTR_EV_REALLOC;
+        e->addr = a.addr;
+        e->size = a.size;
+        e->old_addr = a.old_addr;
+        e->stack = (uint32_t)a.stack;
+        e->kind = a.kind == MT_EV_ALLOC ? MTR_EV_ALLOC
+                  : a.kind == MT_EV_FREE ? MTR_EV_FREE : MTR_EV_REALLOC;
         return 1;
     }
     int rc = sqlite3_step(st);
@@ -256,7 +250,7 @@ void mtr_stream_close(mtr_stream_t *s)
         return;
     for (size_t i = 0; i < s->nsrc; i++) {
         sqlite3_finalize(s->src[i].st);
-        free(s->src[i].ev);
+        mt_batch_reader_free(&s->src[i].rd);
     }
     free(s->src);
     free(s->heap);

@@ -127,73 +127,98 @@ done:
     return out_len;
 }
 
-int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n)
+int mt_batch_open(mt_batch_reader_t *r, const void *blob, size_t len, size_t n)
 {
-    /* Kept per thread: a fresh context and a fresh body of a few hundred
-     * kilobytes for every batch would each be new pages to fault in. */
-    static _Thread_local ZSTD_DCtx *dc;
-    static _Thread_local uint8_t *body;
-    static _Thread_local size_t body_cap;
+    r->left = 0;
+    r->bad = 1;
     unsigned long long body_len = ZSTD_getFrameContentSize(blob, len);
     if (body_len == ZSTD_CONTENTSIZE_ERROR || body_len == ZSTD_CONTENTSIZE_UNKNOWN ||
         body_len > (unsigned long long)n * (VARINT_MAX * NCOLS + 1) + 256)
         return -1;
-    if (!dc && !(dc = ZSTD_createDCtx()))
+    /* kept across blobs: a fresh context or body for every batch would be
+     * new pages to fault in */
+    if (!r->dctx && !(r->dctx = ZSTD_createDCtx()))
         return -1;
-    if (body_len > body_cap || !body) {
-        uint8_t *b = realloc(body, body_len ? body_len : 1);
+    if (body_len > r->cap || !r->body) {
+        uint8_t *b = realloc(r->body, body_len ? body_len : 1);
         if (!b)
             return -1;
-        body = b;
-        body_cap = body_len ? body_len : 1;
+        r->body = b;
+        r->cap = body_len ? body_len : 1;
     }
-    int rc = -1;
-    size_t got = ZSTD_decompressDCtx(dc, body, body_len, blob, len);
-    if (ZSTD_isError(got) || got != body_len || got < 4 || memcmp(body, MAGIC, 4) != 0)
-        goto done;
-
-    reader_t hdr = {body + 4, body + got, 0};
-    if (get_varint(&hdr) != n)
-        goto done;
-    reader_t col[NCOLS];
-    const uint8_t *p = NULL;
+    size_t got = ZSTD_decompressDCtx(r->dctx, r->body, body_len, blob, len);
+    if (ZSTD_isError(got) || got != body_len || got < 4 || memcmp(r->body, MAGIC, 4) != 0)
+        return -1;
+    reader_t hdr = {r->body + 4, r->body + got, 0};
     size_t lens[NCOLS];
+    uint64_t count = get_varint(&hdr);
     for (int c = 0; c < NCOLS; c++)
         lens[c] = get_varint(&hdr);
-    if (hdr.bad)
-        goto done;
-    p = hdr.p;
+    if (hdr.bad || count != n || lens[COL_KIND] != n)
+        return -1;
+    const uint8_t *p = hdr.p;
     for (int c = 0; c < NCOLS; c++) {
-        if (lens[c] > (size_t)(body + got - p))
-            goto done;
-        col[c] = (reader_t){p, p + lens[c], 0};
+        if (lens[c] > (size_t)(r->body + got - p))
+            return -1;
+        r->p[c] = p;
+        r->end[c] = p + lens[c];
         p += lens[c];
     }
-    if (lens[COL_KIND] != n)
-        goto done;
+    r->left = n;
+    r->ts = r->addr = 0;
+    r->bad = 0;
+    return 0;
+}
 
-    uint64_t ts = 0, addr = 0;
-    for (size_t i = 0; i < n; i++) {
-        mt_alloc_event_t *e = &out[i];
-        memset(e, 0, sizeof *e);
-        e->kind = *col[COL_KIND].p++;
-        if (e->kind < MT_EV_ALLOC || e->kind > MT_EV_REALLOC)
-            goto done;
-        ts += get_varint(&col[COL_TIME]);
-        addr += (uint64_t)unzigzag(get_varint(&col[COL_ADDR]));
-        e->ts = ts;
-        e->addr = addr;
-        if (e->kind == MT_EV_REALLOC)
-            e->old_addr = addr + (uint64_t)unzigzag(get_varint(&col[COL_OLD]));
-        if (has_size(e->kind)) {
-            e->size = get_varint(&col[COL_SIZE]);
-            e->stack = get_varint(&col[COL_STACK]);
-        }
+static inline uint64_t col_varint(mt_batch_reader_t *r, int c)
+{
+    reader_t rd = {r->p[c], r->end[c], 0};
+    uint64_t v = get_varint(&rd);
+    r->p[c] = rd.p;
+    r->bad |= rd.bad;
+    return v;
+}
+
+int mt_batch_next(mt_batch_reader_t *r, mt_alloc_event_t *e)
+{
+    if (r->bad)
+        return -1;
+    if (!r->left) {
+        for (int c = 0; c < NCOLS; c++)
+            if (r->p[c] != r->end[c])
+                return -1;
+        return 0;
     }
-    rc = 0;
-    for (int c = 0; c < NCOLS; c++)
-        if (col[c].bad || col[c].p != col[c].end)
-            rc = -1;
-done:
-    return rc;
+    r->left--;
+    uint8_t kind = *r->p[COL_KIND]++;
+    if (kind < MT_EV_ALLOC || kind > MT_EV_REALLOC)
+        return r->bad = 1, -1;
+    r->ts += col_varint(r, COL_TIME);
+    r->addr += (uint64_t)unzigzag(col_varint(r, COL_ADDR));
+    e->kind = kind;
+    e->ts = r->ts;
+    e->addr = r->addr;
+    e->old_addr = kind == MT_EV_REALLOC ? r->addr + (uint64_t)unzigzag(col_varint(r, COL_OLD)) : 0;
+    e->size = has_size(kind) ? col_varint(r, COL_SIZE) : 0;
+    e->stack = has_size(kind) ? col_varint(r, COL_STACK) : 0;
+    return r->bad ? -1 : 1;
+}
+
+void mt_batch_reader_free(mt_batch_reader_t *r)
+{
+    ZSTD_freeDCtx(r->dctx);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n)
+{
+    static _Thread_local mt_batch_reader_t r;
+    if (mt_batch_open(&r, blob, len, n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (mt_batch_next(&r, &out[i]) != 1)
+            return -1;
+    mt_alloc_event_t extra;
+    return mt_batch_next(&r, &extra) == 0 ? 0 : -1;
 }

@@ -25,4 +25,22 @@ size_t mt_batch_encode(const mt_alloc_event_t *ev, size_t n, void **blob);
  * Returns 0, or -1 when the blob is corrupt or holds another count. */
 int mt_batch_decode(const void *blob, size_t len, mt_alloc_event_t *out, size_t n);
 
+/* The same, one event at a time, for readers that stream: the decompressed
+ * body (a few bytes per event) stays in cache, no array of events is built.
+ * Zero-initialize, open a blob (0 or -1), call next until it returns 0 (all
+ * n events read and every column used up exactly) or -1 (corrupt); reopen
+ * for the next blob; free at the end. */
+typedef struct mt_batch_reader {
+    void *dctx;
+    uint8_t *body;
+    size_t cap, left;
+    const uint8_t *p[6], *end[6];
+    uint64_t ts, addr;
+    int bad;
+} mt_batch_reader_t;
+
+int mt_batch_open(mt_batch_reader_t *r, const void *blob, size_t len, size_t n);
+int mt_batch_next(mt_batch_reader_t *r, mt_alloc_event_t *e);
+void mt_batch_reader_free(mt_batch_reader_t *r);
+
 #endif
