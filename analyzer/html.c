@@ -10,6 +10,7 @@
 
 #include "html_flame.h"
 #include "html_stacks.h"
+#include "json.h"
 #include "jsonw.h"
 #include "stream.h"
 
@@ -130,33 +131,16 @@ static void data(FILE *out, const mtr_report_t *r, mtr_frames_t *f)
     mtr_jsonw_t w;
     mtr_jw_init(&w, out);
     mtr_jw_obj(&w);
-    mtr_jw_key(&w, "command");
-    mtr_jw_str(&w, r->db->command);
-    mtr_jw_key(&w, "pid");
-    mtr_jw_i64(&w, r->db->pid);
-    mtr_jw_key(&w, "complete");
-    mtr_jw_bool(&w, !r->partial && r->db->complete);
-    mtr_jw_key(&w, "warning");
-    mtr_jw_str(&w, r->warning[0] ? r->warning : NULL);
-    KU(&w, "duration_ns", r->duration_ns);
+    mtr_json_run(&w, r);
     mtr_jw_key(&w, "totals");
     mtr_jw_obj(&w);
-    KU(&w, "allocations", r->totals.allocations);
-    KU(&w, "allocated_bytes", r->totals.allocated_bytes);
-    KU(&w, "copies", r->totals.copies);
-    KU(&w, "copied_bytes", r->totals.copied_bytes);
-    KU(&w, "small_copies", r->totals.small_copies);
-    KU(&w, "small_copied_bytes", r->totals.small_copied_bytes);
-    KU(&w, "events", r->totals.events);
+    mtr_json_totals(&w, r);
     KU(&w, "leaked_bytes", r->leaked_bytes);
     KU(&w, "stalls", r->nstalls);
     mtr_jw_obj_end(&w);
     mtr_jw_key(&w, "peak");
     mtr_jw_obj(&w);
-    KU(&w, "total_bytes", r->peak.total_bytes);
-    KU(&w, "heap_bytes", r->peak.heap_bytes);
-    KU(&w, "heap_at_peak_bytes", r->peak.heap_at_peak);
-    KU(&w, "time_ns", r->peak.time_ns);
+    mtr_json_peak(&w, r);
     mtr_jw_obj_end(&w);
     KU(&w, "payload_bytes", r->payload_bytes);
     KU(&w, "baseline_bytes", r->baseline_bytes);

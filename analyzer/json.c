@@ -123,6 +123,41 @@ static void stall(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stall_t *s)
 
 #define KU(w, k, v) (mtr_jw_key(w, k), mtr_jw_u64(w, v))
 
+void mtr_json_run(mtr_jsonw_t *w, const mtr_report_t *r)
+{
+    mtr_jw_key(w, "command");
+    mtr_jw_str(w, r->db->command);
+    mtr_jw_key(w, "pid");
+    mtr_jw_i64(w, r->db->pid);
+    mtr_jw_key(w, "complete");
+    mtr_jw_bool(w, !r->partial && r->db->complete);
+    mtr_jw_key(w, "warning");
+    mtr_jw_str(w, r->warning[0] ? r->warning : NULL);
+    KU(w, "duration_ns", r->duration_ns);
+}
+
+void mtr_json_totals(mtr_jsonw_t *w, const mtr_report_t *r)
+{
+    KU(w, "allocations", r->totals.allocations);
+    KU(w, "frees", r->totals.frees);
+    KU(w, "allocated_bytes", r->totals.allocated_bytes);
+    KU(w, "mmaps", r->totals.mmaps);
+    KU(w, "munmaps", r->totals.munmaps);
+    KU(w, "copies", r->totals.copies);
+    KU(w, "copied_bytes", r->totals.copied_bytes);
+    KU(w, "small_copies", r->totals.small_copies);
+    KU(w, "small_copied_bytes", r->totals.small_copied_bytes);
+    KU(w, "events", r->totals.events);
+}
+
+void mtr_json_peak(mtr_jsonw_t *w, const mtr_report_t *r)
+{
+    KU(w, "heap_bytes", r->peak.heap_bytes);
+    KU(w, "total_bytes", r->peak.total_bytes);
+    KU(w, "heap_at_peak_bytes", r->peak.heap_at_peak);
+    KU(w, "time_ns", r->peak.time_ns);
+}
+
 void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top)
 {
     mtr_jsonw_t w;
@@ -130,34 +165,14 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     mtr_jw_obj(&w);
     KU(&w, "schema", MTR_JSON_SCHEMA);
     KU(&w, "trace_schema", (uint64_t)r->db->schema_version);
-    mtr_jw_key(&w, "command");
-    mtr_jw_str(&w, r->db->command);
-    mtr_jw_key(&w, "pid");
-    mtr_jw_i64(&w, r->db->pid);
-    mtr_jw_key(&w, "complete");
-    mtr_jw_bool(&w, !r->partial && r->db->complete);
-    mtr_jw_key(&w, "warning");
-    mtr_jw_str(&w, r->warning[0] ? r->warning : NULL);
-    KU(&w, "duration_ns", r->duration_ns);
+    mtr_json_run(&w, r);
     mtr_jw_key(&w, "totals");
     mtr_jw_obj(&w);
-    KU(&w, "allocations", r->totals.allocations);
-    KU(&w, "frees", r->totals.frees);
-    KU(&w, "allocated_bytes", r->totals.allocated_bytes);
-    KU(&w, "mmaps", r->totals.mmaps);
-    KU(&w, "munmaps", r->totals.munmaps);
-    KU(&w, "copies", r->totals.copies);
-    KU(&w, "copied_bytes", r->totals.copied_bytes);
-    KU(&w, "small_copies", r->totals.small_copies);
-    KU(&w, "small_copied_bytes", r->totals.small_copied_bytes);
-    KU(&w, "events", r->totals.events);
+    mtr_json_totals(&w, r);
     mtr_jw_obj_end(&w);
     mtr_jw_key(&w, "peak");
     mtr_jw_obj(&w);
-    KU(&w, "heap_bytes", r->peak.heap_bytes);
-    KU(&w, "total_bytes", r->peak.total_bytes);
-    KU(&w, "heap_at_peak_bytes", r->peak.heap_at_peak);
-    KU(&w, "time_ns", r->peak.time_ns);
+    mtr_json_peak(&w, r);
     KU(&w, "stack_count", r->peak.nstacks);
     mtr_jw_key(&w, "stacks");
     uses(&w, f, r->peak.stacks, r->peak.nstacks, top);
