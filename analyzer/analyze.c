@@ -450,12 +450,20 @@ static void find_stalls(ctx_t *c)
                     cp->to.known && cp->to.mapping == MTR_MAP_NONE &&
                     cp->ts >= rel(c, cp->to.ts) && cp->ts - rel(c, cp->to.ts) <= fresh &&
                     cp->bytes * 2 >= cp->to.size;
-        if (flush || cp->duration_ns >= stall_ns)
-            push_stall(c, (mtr_stall_t){.kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY,
-                                        .ts = cp->ts, .duration_ns = cp->duration_ns,
-                                        .bytes = cp->bytes, .pieces = cp->pieces,
-                                        .stack = cp->stack, .alloc_stack = cp->to.stack,
-                                        .block_size = cp->to.size});
+        if (!flush && cp->duration_ns < stall_ns)
+            continue;
+        /* copies are still in time order here */
+        uint64_t since = 0;
+        for (size_t j = i; flush && j-- > 0;)
+            if (r->copies[j].stack == cp->stack) {
+                since = r->copies[j].ts + r->copies[j].duration_ns;
+                break;
+            }
+        push_stall(c, (mtr_stall_t){.kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY,
+                                    .ts = cp->ts, .duration_ns = cp->duration_ns,
+                                    .bytes = cp->bytes, .pieces = cp->pieces, .stack = cp->stack,
+                                    .alloc_stack = cp->to.stack, .block_size = cp->to.size,
+                                    .quiet_ns = flush && cp->ts > since ? cp->ts - since : 0});
     }
     qsort(r->stalls, r->nstalls, sizeof *r->stalls, stall_by_time);
     for (size_t i = 0; i < r->nstalls; i++) {

@@ -54,6 +54,8 @@ typedef struct mtr_stall {
     /* flush: how this stack's flushes recur */
     uint32_t occurrence, recurrences; /* 1-based index, total flushes by this stack */
     uint64_t period_ns;   /* since this stack's previous flush (0 for the first) */
+    uint64_t quiet_ns;    /* the streak before it: since the same code's previous
+                           * copy ended, or since the start */
     double growth;        /* bytes / previous flush's bytes (0 for the first) */
 } mtr_stall_t;
 

@@ -111,6 +111,8 @@ static void stall(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stall_t *s)
         mtr_jw_u64(w, s->period_ns);
         mtr_jw_key(w, "growth");
         mtr_jw_dbl(w, s->growth);
+        mtr_jw_key(w, "accumulated_ns");
+        mtr_jw_u64(w, s->quiet_ns);
     }
     mtr_jw_key(w, "stack");
     mtr_json_stack(w, f, s->stack);

@@ -177,6 +177,9 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
         else
             fprintf(out, ", %s in %llu piece%s\n", mtr_human_bytes(s->bytes, c),
                     (unsigned long long)s->pieces, s->pieces == 1 ? "" : "s");
+        if (s->kind == MTR_STALL_FLUSH)
+            fprintf(out, "      after %s in which this code accumulated without copying\n",
+                    mtr_human_ns(s->quiet_ns, a));
         if (s->kind == MTR_STALL_FLUSH && s->recurrences > 1)
             fprintf(out, "      flush %u of %u%s%s%s\n", s->occurrence, s->recurrences,
                     s->period_ns ? ", " : "", s->period_ns ? mtr_human_ns(s->period_ns, a) : "",

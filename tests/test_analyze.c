@@ -312,6 +312,9 @@ START_TEST(stall_accumulator_flush_recurs)
     ck_assert_uint_eq(b->occurrence, 2);
     ck_assert_uint_eq(b->recurrences, 2);
     ck_assert_uint_eq(b->period_ns, 99 * MS);
+    /* the streaks: from the start, then from the end of the first flush */
+    ck_assert_uint_eq(a->quiet_ns, 1 * MS + 10000);
+    ck_assert_uint_eq(b->quiet_ns, 100 * MS + 10000 - (1 * MS + 10000 + 30 * MS));
     ck_assert(b->growth > 1.99 && b->growth < 2.01);
     mtr_report_free(&rep);
     mtr_db_close(db);
