@@ -14,7 +14,11 @@ extern char **environ;
 
 char *th_tempdir(void)
 {
-    char *t = strdup("/tmp/mt-test-XXXXXX");
+    /* static: each test runs in its own forked child and makes a few */
+    static char dirs[8][32];
+    static unsigned next;
+    char *t = dirs[next++ % 8];
+    strcpy(t, "/tmp/mt-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(t));
     return t;
 }

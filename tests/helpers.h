@@ -12,7 +12,8 @@
 #define FIXTURE(name) MT_BUILD_DIR "/fixtures/" name
 #define PRELOAD_LIB MT_BUILD_DIR "/libmemtrace.so"
 
-/* A fresh empty directory under /tmp (static buffer per call site). */
+/* A fresh empty directory under /tmp; the name stays valid for the next
+ * 7 calls. */
 char *th_tempdir(void);
 
 /* Runs argv with env_extra ("K=V" strings, NULL-terminated) added to the
