@@ -9,29 +9,16 @@
 #include <string.h>
 
 #include "blocks.h"
+#include "peak.h"
+#include "stalls.h"
 #include "stream.h"
-
-const char *const mtr_stall_kind_names[MTR_STALL_KINDS] = {"large-copy", "accumulator-flush",
-                                                           "realloc-growth"};
+#include "vec.h"
 
 void mtr_options_default(mtr_options_t *o)
 {
     *o = (mtr_options_t){.payload = 0, .stall_ms = 5.0, .flush_pieces = 1000,
                          .growth_factor = 4.0, .growth_moves = 8};
 }
-
-#define VEC_PUSH(arr, n, cap, item)                                            \
-    do {                                                                       \
-        if ((n) == (cap)) {                                                    \
-            size_t c_ = (cap) ? (cap) * 2 : 16;                                \
-            void *p_ = realloc((arr), c_ * sizeof *(arr));                     \
-            if (!p_)                                                           \
-                abort();                                                       \
-            (arr) = p_;                                                        \
-            (cap) = c_;                                                        \
-        }                                                                      \
-        (arr)[(n)++] = (item);                                                 \
-    } while (0)
 
 typedef struct {
     uint32_t tid;
@@ -52,7 +39,7 @@ typedef struct {
     struct stair {
         uint64_t size, before;
     } *stair;
-    size_t nstair, capstair, capcopies, capstalls;
+    size_t nstair, capstair, capcopies;
     stash_t *stash;
     size_t nstash, capstash;
     mtr_stack_use_t *alloc_by_stack;
@@ -88,11 +75,6 @@ static stash_t *stash_of(ctx_t *c, uint32_t tid)
     return &c->stash[c->nstash - 1];
 }
 
-static void push_stall(ctx_t *c, mtr_stall_t s)
-{
-    VEC_PUSH(c->r->stalls, c->r->nstalls, c->capstalls, s);
-}
-
 /* A realloc chain ended with blk: quadratic growth if it copied many times
  * what it finally held. */
 static void chain_end(ctx_t *c, const mtr_block_t *blk)
@@ -100,7 +82,7 @@ static void chain_end(ctx_t *c, const mtr_block_t *blk)
     if (blk->chain_moves < c->opt->growth_moves ||
         (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size)
         return;
-    push_stall(c, (mtr_stall_t){.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
+    mtr_push_stall(c->r, &(mtr_stall_t){.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
                                 .duration_ns = blk->ts - blk->chain_ts,
                                 .bytes = blk->chain_copied, .pieces = blk->chain_moves,
                                 .stack = blk->stack, .block_size = blk->size});
@@ -299,192 +281,10 @@ static int replay(ctx_t *c, char *err, size_t cap)
     return rc < 0 ? -1 : 0;
 }
 
-/* ---- grouping by stack ---- */
-
-typedef struct {
-    mtr_stack_use_t *use; /* indexed by stack */
-    size_t n;
-    int heap_only;
-} group_t;
-
-static void group_add(const mtr_block_t *b, void *arg)
-{
-    group_t *g = arg;
-    if (b->mapping == MTR_MAP_FILE || (g->heap_only && b->mapping) || b->stack >= g->n)
-        return;
-    g->use[b->stack].stack = b->stack;
-    g->use[b->stack].bytes += b->size;
-    g->use[b->stack].count++;
-}
-
-static int by_bytes(const void *a, const void *b)
-{
-    const mtr_stack_use_t *x = a, *y = b;
-    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->stack > y->stack) - (x->stack < y->stack);
-}
-
-static mtr_stack_use_t *group(const mtr_blocks_t *live, size_t nstacks, int heap_only, size_t *n,
-                              uint64_t *total)
-{
-    group_t g = {calloc(nstacks, sizeof(mtr_stack_use_t)), nstacks, heap_only};
-    mtr_blocks_each(live, group_add, &g);
-    size_t k = 0;
-    *total = 0;
-    for (size_t i = 0; i < nstacks; i++)
-        if (g.use[i].count) {
-            *total += g.use[i].bytes;
-            g.use[k++] = g.use[i];
-        }
-    qsort(g.use, k, sizeof *g.use, by_bytes);
-    *n = k;
-    return g.use;
-}
-
-/* ---- extra copies ---- */
-
-typedef struct {
-    ctx_t *c;
-    uint64_t half;
-    size_t cap;
-} bufscan_t;
-
-static void find_buffers(const mtr_block_t *b, void *arg)
-{
-    bufscan_t *s = arg;
-    mtr_report_t *r = s->c->r;
-    if (b->mapping == MTR_MAP_FILE || b->size < s->half)
-        return;
-    mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
-                            .ts = rel(s->c, b->ts), .stack = b->stack};
-    VEC_PUSH(r->buffers, r->nbuffers, s->cap, pb);
-}
-
-static int buf_cmp(const void *a, const void *b)
-{
-    const mtr_peak_buffer_t *x = a, *y = b;
-    return x->ts < y->ts ? -1 : x->ts > y->ts;
-}
-
-static void explain(ctx_t *c, uint64_t nstacks)
-{
-    mtr_report_t *r = c->r;
-    uint64_t half = (r->payload_bytes + 1) / 2;
-    bufscan_t s = {c, half ? half : 1, 0};
-    mtr_blocks_each(c->live, find_buffers, &s);
-    /* fragmented groups: one stack's small blocks adding up to half a payload */
-    size_t n;
-    uint64_t total;
-    mtr_stack_use_t *use = group(c->live, nstacks, 1, &n, &total);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t small_bytes = use[i].bytes, small_count = use[i].count;
-        for (size_t k = 0; k < r->nbuffers; k++)
-            if (!r->buffers[k].group && r->buffers[k].stack == use[i].stack &&
-                r->buffers[k].bytes <= small_bytes) {
-                small_bytes -= r->buffers[k].bytes;
-                small_count--;
-            }
-        if (small_count > 1 && small_bytes >= s.half) {
-            mtr_peak_buffer_t pb = {.group = 1, .bytes = small_bytes, .count = small_count,
-                                    .stack = use[i].stack};
-            VEC_PUSH(r->buffers, r->nbuffers, s.cap, pb);
-        }
-    }
-    free(use);
-    qsort(r->buffers, r->nbuffers, sizeof *r->buffers, buf_cmp);
-    size_t capfills = 0;
-    for (size_t k = 0; k < r->nbuffers; k++) {
-        mtr_peak_buffer_t *pb = &r->buffers[k];
-        pb->first_fill = r->nfills;
-        for (size_t i = 0; i < r->ncopies && !pb->group; i++) {
-            const mtr_copy_t *cp = &r->copies[i];
-            if (!cp->to.known || cp->to.addr != pb->addr || rel(c, cp->to.ts) != pb->ts)
-                continue;
-            /* a codec fills a buffer in hundreds of like copies: one line
-             * per (kind, copying code, source's allocation) */
-            mtr_copy_t *same = NULL;
-            for (size_t j = pb->first_fill; j < r->nfills && !same; j++) {
-                mtr_copy_t *f = &r->fills[j];
-                if (f->kind == cp->kind && f->stack == cp->stack &&
-                    f->from.known == cp->from.known && f->from.stack == cp->from.stack &&
-                    f->from.addr == cp->from.addr)
-                    same = f;
-            }
-            if (same) {
-                same->bytes += cp->bytes;
-                same->pieces += cp->pieces;
-                same->duration_ns += cp->duration_ns;
-                same->ts = cp->ts < same->ts ? cp->ts : same->ts;
-            } else {
-                VEC_PUSH(r->fills, r->nfills, capfills, *cp);
-            }
-        }
-        pb->nfill = r->nfills - pb->first_fill;
-    }
-}
-
-/* ---- stalls ---- */
-
 static int copy_by_bytes(const void *a, const void *b)
 {
     const mtr_copy_t *x = a, *y = b;
     return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->ts > y->ts) - (x->ts < y->ts);
-}
-
-static int stall_by_time(const void *a, const void *b)
-{
-    const mtr_stall_t *x = a, *y = b;
-    return x->ts < y->ts ? -1 : x->ts > y->ts ? 1 : x->kind - y->kind;
-}
-
-static void find_stalls(ctx_t *c)
-{
-    mtr_report_t *r = c->r;
-    uint64_t stall_ns = (uint64_t)(c->opt->stall_ms * 1e6);
-    for (size_t i = 0; i < r->ncopies; i++) {
-        const mtr_copy_t *cp = &r->copies[i];
-        /* a flush: many pieces joined into a block allocated for them just
-         * before; it is the more telling name for a slow gather, so such a
-         * gather is not also listed as a large copy */
-        uint64_t fresh = cp->duration_ns > 1000000 ? cp->duration_ns : 1000000;
-        int flush = cp->kind == MTR_COPY_GATHER && cp->pieces >= c->opt->flush_pieces &&
-                    cp->to.known && cp->to.mapping == MTR_MAP_NONE &&
-                    cp->ts >= rel(c, cp->to.ts) && cp->ts - rel(c, cp->to.ts) <= fresh &&
-                    cp->bytes * 2 >= cp->to.size;
-        if (!flush && cp->duration_ns < stall_ns)
-            continue;
-        /* copies are still in time order here */
-        uint64_t since = 0;
-        for (size_t j = i; flush && j-- > 0;)
-            if (r->copies[j].stack == cp->stack) {
-                since = r->copies[j].ts + r->copies[j].duration_ns;
-                break;
-            }
-        push_stall(c, (mtr_stall_t){.kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY,
-                                    .ts = cp->ts, .duration_ns = cp->duration_ns,
-                                    .bytes = cp->bytes, .pieces = cp->pieces, .stack = cp->stack,
-                                    .alloc_stack = cp->to.stack, .block_size = cp->to.size,
-                                    .quiet_ns = flush && cp->ts > since ? cp->ts - since : 0});
-    }
-    qsort(r->stalls, r->nstalls, sizeof *r->stalls, stall_by_time);
-    for (size_t i = 0; i < r->nstalls; i++) {
-        mtr_stall_t *s = &r->stalls[i];
-        if (s->kind != MTR_STALL_FLUSH || s->occurrence)
-            continue;
-        uint32_t k = 0;
-        const mtr_stall_t *prev = NULL;
-        for (size_t j = i; j < r->nstalls; j++) {
-            mtr_stall_t *t = &r->stalls[j];
-            if (t->kind != MTR_STALL_FLUSH || t->stack != s->stack)
-                continue;
-            t->occurrence = ++k;
-            t->period_ns = prev ? t->ts - prev->ts : 0;
-            t->growth = prev && prev->bytes ? (double)t->bytes / (double)prev->bytes : 0;
-            prev = t;
-        }
-        for (size_t j = i; j < r->nstalls; j++)
-            if (r->stalls[j].kind == MTR_STALL_FLUSH && r->stalls[j].stack == s->stack)
-                r->stalls[j].recurrences = k;
-    }
 }
 
 static void end_chains(const mtr_block_t *b, void *arg)
@@ -535,7 +335,7 @@ int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *e
     for (size_t i = 0; i < nstacks; i++)
         if (c.alloc_by_stack[i].count)
             c.alloc_by_stack[k++] = c.alloc_by_stack[i];
-    qsort(c.alloc_by_stack, k, sizeof *c.alloc_by_stack, by_bytes);
+    qsort(c.alloc_by_stack, k, sizeof *c.alloc_by_stack, mtr_use_by_bytes);
     r->allocated = c.alloc_by_stack;
     r->nallocated = k;
     c.alloc_by_stack = NULL;
@@ -547,7 +347,7 @@ int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *e
         if (c.stash[i].valid)
             chain_end(&c, &c.stash[i].blk);
     mtr_blocks_each(c.live, end_chains, &c);
-    r->leaks = group(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
+    r->leaks = mtr_group_by_stack(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
     mtr_blocks_free(c.live);
     c.live = NULL;
     small_totals(db, r);
@@ -573,10 +373,10 @@ int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *e
         goto fail;
     if (c.live) {
         uint64_t total;
-        r->peak.stacks = group(c.live, nstacks, 0, &r->peak.nstacks, &total);
-        explain(&c, nstacks);
+        r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
+        mtr_explain_peak(r, c.live, nstacks);
     }
-    find_stalls(&c);
+    mtr_find_stalls(r, opt);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
     mtr_blocks_free(c.live);
     free(c.stair);

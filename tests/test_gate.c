@@ -110,7 +110,6 @@ static void teardown(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
-    free(dir);
 }
 
 /* ---- running a subcommand with its output captured ---- */

@@ -99,7 +99,6 @@ static void cleanup(char *dir)
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     sh(cmd);
-    free(dir);
 }
 
 /* npm ci when node_modules is missing or older than the lockfile */
