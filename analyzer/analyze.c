@@ -133,11 +133,10 @@ static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
 /* A new heap block at an address still live means the trace missed the old
  * block's free (a thread that was never drained, a free before tracing began):
  * the old block is gone either way, and must stop counting. */
-static void replace_heap_block(ctx_t *c, uint64_t addr)
+static void add_heap_block(ctx_t *c, const mtr_block_t *b)
 {
-    mtr_block_t old;
-    if (mtr_blocks_remove(c->live, addr, &old))
-        c->heap -= old.size;
+    c->heap -= mtr_blocks_add(c->live, b);
+    c->heap += b->size;
 }
 
 static void apply(ctx_t *c, const mtr_event_t *e)
@@ -149,9 +148,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
     case MTR_EV_ALLOC:
         note_size(c, e->size, e->stack);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack};
-        replace_heap_block(c, e->addr);
-        mtr_blocks_add(c->live, &b);
-        c->heap += e->size;
+        add_heap_block(c, &b);
         if (c->pass == 1) {
             c->r->totals.allocations++;
             c->r->totals.allocated_bytes += e->size;
@@ -189,9 +186,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
             c->r->totals.allocated_bytes += e->size;
             c->nrealloc++;
         }
-        replace_heap_block(c, e->addr);
-        mtr_blocks_add(c->live, &b);
-        c->heap += e->size;
+        add_heap_block(c, &b);
         break;
     }
     case MTR_EV_COPY:
@@ -257,20 +252,20 @@ static int replay(ctx_t *c, char *err, size_t cap)
     uint64_t range_min = c->db->copy_min < c->db->gather_min ? c->db->copy_min : c->db->gather_min;
     c->live = mtr_blocks_new(range_min ? range_min : 1);
     c->heap = c->anon = c->index = 0;
-    mtr_event_t e;
+    const mtr_event_t *ev;
     int rc;
-    while ((rc = mtr_stream_next(s, &e)) == 1) {
-        apply(c, &e);
+    while ((rc = mtr_stream_next(s, &ev)) == 1) {
+        apply(c, ev);
         c->index++;
         if (c->pass == 1) {
             uint64_t total = c->heap + c->anon;
-            sample(c, rel(c, e.ts));
+            sample(c, rel(c, ev->ts));
             if (c->heap > c->r->peak.heap_bytes)
                 c->r->peak.heap_bytes = c->heap;
             if (total > c->r->peak.total_bytes) {
                 c->r->peak.total_bytes = total;
                 c->r->peak.heap_at_peak = c->heap;
-                c->r->peak.time_ns = rel(c, e.ts);
+                c->r->peak.time_ns = rel(c, ev->ts);
                 c->peak_index = c->index;
             }
         } else if (c->index == c->peak_index) {

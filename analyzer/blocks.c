@@ -174,28 +174,29 @@ static int grow(mtr_blocks_t *b)
     return 0;
 }
 
-int mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
+uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
 {
+    uint64_t replaced = 0;
     if (blk->mapping) { /* a mapping: MAP_FIXED may replace what was there */
         mtr_blocks_unmap(b, blk->addr, blk->size);
         b->nmaps++;
-        return tree_insert(b, &b->map_tree, blk);
-    }
-    if (!blk->addr)
+        tree_insert(b, &b->map_tree, blk);
         return 0;
-    if ((b->n + 1) * 4 > b->cap * 3 && grow(b) < 0)
-        return -1;
+    }
+    if (!blk->addr || ((b->n + 1) * 4 > b->cap * 3 && grow(b) < 0))
+        return 0;
     uint64_t i = find_slot(b, blk->addr);
-    if (b->slots[i].addr) { /* callers remove first; stay consistent if not */
-        if (b->slots[i].size >= b->range_min)
+    if (b->slots[i].addr) {
+        replaced = b->slots[i].size;
+        if (replaced >= b->range_min)
             tree_remove(&b->heap_tree, blk->addr);
         b->n--;
     }
     b->slots[i] = *blk;
     b->n++;
     if (blk->size >= b->range_min)
-        return tree_insert(b, &b->heap_tree, blk);
-    return 0;
+        tree_insert(b, &b->heap_tree, blk);
+    return replaced;
 }
 
 int mtr_blocks_remove(mtr_blocks_t *b, uint64_t addr, mtr_block_t *out)

@@ -22,7 +22,11 @@ typedef struct mtr_blocks mtr_blocks_t;
 /* Blocks of at least range_min bytes (and all mappings) are range-indexed. */
 mtr_blocks_t *mtr_blocks_new(uint64_t range_min);
 void mtr_blocks_free(mtr_blocks_t *b);
-int mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk);
+/* Adds a heap block or a mapping.  A heap block replaces one live at the same
+ * address; the replaced block's size is returned (0 if none).  A mapping
+ * first unmaps whatever it overlaps (MAP_FIXED): use mtr_blocks_unmap before
+ * to learn how much that was. */
+uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk);
 /* Removes the heap block at addr into *out; 0 if there was none. */
 int mtr_blocks_remove(mtr_blocks_t *b, uint64_t addr, mtr_block_t *out);
 /* The heap block starting at addr, or NULL. */

@@ -20,7 +20,9 @@ typedef struct source {
     uint32_t tid;
     mt_batch_reader_t rd;
     int open;
-    mtr_event_t cur;
+    /* two slots: the event handed out stays valid while the next is read */
+    mtr_event_t slot[2];
+    mtr_event_t *cur;
 } source_t;
 
 struct mtr_stream {
@@ -33,11 +35,14 @@ struct mtr_stream {
     int failed;
 };
 
-static int rank(const mtr_event_t *e) { return e->kind == MTR_EV_FREE || e->kind == MTR_EV_MUNMAP ? 0 : 1; }
-
-static int before(const mtr_stream_t *s, size_t a, size_t b)
+static inline int rank(const mtr_event_t *e)
 {
-    const mtr_event_t *x = &s->src[a].cur, *y = &s->src[b].cur;
+    return e->kind == MTR_EV_FREE || e->kind == MTR_EV_MUNMAP ? 0 : 1;
+}
+
+static inline int before(const mtr_stream_t *s, size_t a, size_t b)
+{
+    const mtr_event_t *x = s->src[a].cur, *y = s->src[b].cur;
     if (x->ts != y->ts)
         return x->ts < y->ts;
     if (rank(x) != rank(y))
@@ -64,11 +69,13 @@ static int copy_kind(const char *k)
     return MTR_COPY_MEMCPY; /* memcpy, mempcpy */
 }
 
-/* Loads the next event of src into src->cur; 0 when exhausted. */
+/* Loads the next event of src into its other slot and makes it src->cur;
+ * 0 when exhausted. */
 static int advance(mtr_stream_t *s, source_t *src)
 {
     sqlite3_stmt *st = src->st;
-    mtr_event_t *e = &src->cur;
+    mtr_event_t *e = src->cur == &src->slot[0] ? &src->slot[1] : &src->slot[0];
+    src->cur = e;
     if (src->is_batch) {
         mt_alloc_event_t a;
         int got;
@@ -164,6 +171,7 @@ static int add_source(mtr_stream_t *s, const char *sql, int is_batch, int is_cop
         fail(s, "preparing a query");
         return -1;
     }
+    src->cur = &src->slot[1];
     src->is_batch = is_batch;
     src->is_copy = is_copy;
     src->tid = tid;
@@ -224,7 +232,7 @@ bad:
     return NULL;
 }
 
-int mtr_stream_next(mtr_stream_t *s, mtr_event_t *ev)
+int mtr_stream_next(mtr_stream_t *s, const mtr_event_t **ev)
 {
     if (s->failed)
         return -1;

@@ -34,9 +34,10 @@ typedef struct mtr_event {
 typedef struct mtr_stream mtr_stream_t;
 
 mtr_stream_t *mtr_stream_open(mtr_db_t *db, char *err, size_t errcap);
-/* 1: *ev is the next event; 0: the end; -1: the database is damaged (err
- * holds one line; nothing after this point can be trusted). */
-int mtr_stream_next(mtr_stream_t *s, mtr_event_t *ev);
+/* 1: *ev points to the next event, valid until the next call; 0: the end;
+ * -1: the database is damaged (err holds one line; nothing after this point
+ * can be trusted). */
+int mtr_stream_next(mtr_stream_t *s, const mtr_event_t **ev);
 void mtr_stream_close(mtr_stream_t *s);
 
 #endif

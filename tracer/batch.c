@@ -12,7 +12,7 @@
 
 #include "schema.h"
 
-enum { COL_KIND, COL_TIME, COL_ADDR, COL_OLD, COL_SIZE, COL_STACK, NCOLS };
+enum { COL_KIND = MT_COL_KIND, COL_TIME, COL_ADDR, COL_OLD, COL_SIZE, COL_STACK, NCOLS };
 #define MAGIC "MTB1"
 #define VARINT_MAX 10
 
@@ -27,7 +27,7 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
 }
 
 static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+#define unzigzag mt_batch_unzigzag
 
 typedef struct {
     const uint8_t *p, *end;
@@ -53,7 +53,7 @@ static inline uint64_t get_varint(reader_t *r)
     return 0;
 }
 
-static int has_size(uint8_t kind) { return kind == MT_EV_ALLOC || kind == MT_EV_REALLOC; }
+#define has_size mt_batch_has_size
 
 size_t mt_batch_encode(const mt_alloc_event_t *ev, size_t n, void **blob)
 {
@@ -168,40 +168,6 @@ int mt_batch_open(mt_batch_reader_t *r, const void *blob, size_t len, size_t n)
     r->ts = r->addr = 0;
     r->bad = 0;
     return 0;
-}
-
-static inline uint64_t col_varint(mt_batch_reader_t *r, int c)
-{
-    reader_t rd = {r->p[c], r->end[c], 0};
-    uint64_t v = get_varint(&rd);
-    r->p[c] = rd.p;
-    r->bad |= rd.bad;
-    return v;
-}
-
-int mt_batch_next(mt_batch_reader_t *r, mt_alloc_event_t *e)
-{
-    if (r->bad)
-        return -1;
-    if (!r->left) {
-        for (int c = 0; c < NCOLS; c++)
-            if (r->p[c] != r->end[c])
-                return -1;
-        return 0;
-    }
-    r->left--;
-    uint8_t kind = *r->p[COL_KIND]++;
-    if (kind < MT_EV_ALLOC || kind > MT_EV_REALLOC)
-        return r->bad = 1, -1;
-    r->ts += col_varint(r, COL_TIME);
-    r->addr += (uint64_t)unzigzag(col_varint(r, COL_ADDR));
-    e->kind = kind;
-    e->ts = r->ts;
-    e->addr = r->addr;
-    e->old_addr = kind == MT_EV_REALLOC ? r->addr + (uint64_t)unzigzag(col_varint(r, COL_OLD)) : 0;
-    e->size = has_size(kind) ? col_varint(r, COL_SIZE) : 0;
-    e->stack = has_size(kind) ? col_varint(r, COL_STACK) : 0;
-    return r->bad ? -1 : 1;
 }
 
 void mt_batch_reader_free(mt_batch_reader_t *r)
