@@ -58,11 +58,19 @@ static uint64_t hash_ips(const uintptr_t *ips, int depth)
     return h ? h : 1;
 }
 
+/* The claimer is between its CAS and the publish: a few ns, unless it was
+ * another thread at the moment of a fork, which never finishes in the child.
+ * So the wait is bounded; 0 tells the caller to treat the slot as taken by
+ * another stack (at worst one stack gets two ids, and the writer's trie
+ * merges them by frames). */
 static uint32_t wait_id(slot_t *s)
 {
     uint32_t id;
-    while ((id = atomic_load_explicit(&s->id, memory_order_acquire)) == 0)
-        sched_yield(); /* the claimer is between CAS and publish: a few ns */
+    for (int spins = 0; (id = atomic_load_explicit(&s->id, memory_order_acquire)) == 0; spins++) {
+        if (spins >= 10000)
+            return 0;
+        sched_yield();
+    }
     return id;
 }
 
@@ -96,7 +104,7 @@ static MT_NOINLINE uint32_t global_intern(uint64_t h, const uintptr_t *ips, int 
         if (cur != h)
             continue;
         uint32_t id = wait_id(s);
-        if (id != UINT32_MAX && s->depth == (uint32_t)depth &&
+        if (id != 0 && id != UINT32_MAX && s->depth == (uint32_t)depth &&
             memcmp(s->ips, ips, (size_t)depth * sizeof *ips) == 0)
             return id;
     }
