@@ -361,6 +361,17 @@ START_TEST(dlopened_module_is_mapped)
 }
 END_TEST
 
+START_TEST(more_threads_than_a_thousand)
+{
+    char *dir = th_tempdir();
+    char *argv[] = {FIXTURE("manythreads"), NULL};
+    sqlite3 *db = trace(dir, argv);
+    ck_assert_uint_eq(count_size(db, 555), 1100);
+    ck_assert_int_ge(th_int(db, "SELECT count(*) FROM threads"), 1101);
+    sqlite3_close(db);
+}
+END_TEST
+
 Suite *preload_suite(void)
 {
     Suite *s = suite_create("preload");
@@ -379,6 +390,7 @@ Suite *preload_suite(void)
     tcase_add_test(t, exit_from_another_thread);
     tcase_add_test(t, allocations_in_signal_handlers);
     tcase_add_test(t, dlopened_module_is_mapped);
+    tcase_add_test(t, more_threads_than_a_thousand);
     suite_add_tcase(s, t);
     return s;
 }

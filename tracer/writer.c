@@ -49,6 +49,8 @@ static struct {
     } *trie;
     size_t trie_cap, trie_n;
     uint32_t next_node;
+    mt_tbuf_t **list; /* the registry snapshot of a drain */
+    size_t cap_list;
 } W = {.work = PTHREAD_MUTEX_INITIALIZER,
        .wake_lock = PTHREAD_MUTEX_INITIALIZER,
        .wake = PTHREAD_COND_INITIALIZER};
@@ -252,13 +254,26 @@ static void drain(int commit)
         mt_sink_begin();
         write_static_meta();
     }
-    /* snapshot the registry: new threads must never wait for a drain */
-    mt_tbuf_t *list[1024];
+    /* snapshot the registry: new threads must never wait for a drain (and a
+     * program may have any number of threads) */
     size_t n = 0;
     mt_registry_lock();
-    for (mt_tbuf_t *b = mt_registry_first(); b && n < 1024; b = b->next)
-        list[n++] = b;
+    for (mt_tbuf_t *b = mt_registry_first(); b; b = b->next)
+        n++;
     mt_registry_unlock();
+    if (n > W.cap_list) { /* grown outside the lock; threads born meanwhile wait a round */
+        mt_tbuf_t **grown = realloc(W.list, n * 2 * sizeof *grown);
+        if (grown) {
+            W.list = grown;
+            W.cap_list = n * 2;
+        }
+    }
+    n = 0;
+    mt_registry_lock();
+    for (mt_tbuf_t *b = mt_registry_first(); b && n < W.cap_list; b = b->next)
+        W.list[n++] = b;
+    mt_registry_unlock();
+    mt_tbuf_t **list = W.list;
 
     for (size_t i = 0; i < n; i++) {
         mt_tbuf_t *b = list[i];
