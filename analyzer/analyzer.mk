@@ -4,7 +4,7 @@
 ANALYZER_SRCS   := $(filter-out analyzer/main.c,$(wildcard analyzer/*.c))
 ANALYZER_OBJS   := $(ANALYZER_SRCS:%.c=$(BUILD)/obj/%.o)
 ANALYZER_LIB    := $(BUILD)/libmtr.a
-ANALYZER_LDLIBS := -lsqlite3 -ldwarf -lelf -lzstd -lm
+ANALYZER_LDLIBS := -lsqlite3 -ldwarf -lelf -lzstd -lm -lstdc++
 
 include analyzer/html.mk
 

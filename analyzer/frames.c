@@ -41,6 +41,28 @@ struct mtr_frames {
     size_t capout;
 };
 
+/* libstdc++'s demangler: the Itanium C++ ABI's own entry point, callable
+ * from C (declared here because cxxabi.h is a C++ header). */
+char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
+static const char *keep(mtr_frames_t *f, const char *s);
+
+/* C++ names as people read them: ns::Widget::add(int), not _ZN2ns6Widget3addEi */
+static const char *keep_function(mtr_frames_t *f, const char *s)
+{
+    if (s && s[0] == '_' && s[1] == 'Z') {
+        int status = -1;
+        char *d = __cxa_demangle(s, NULL, NULL, &status);
+        if (d && status == 0) {
+            const char *k = keep(f, d);
+            free(d);
+            return k;
+        }
+        free(d);
+    }
+    return keep(f, s);
+}
+
 static const char *keep(mtr_frames_t *f, const char *s)
 {
     if (!s)
@@ -169,7 +191,7 @@ static void symbolize_ip(mtr_frames_t *f, uint64_t ip, ipent_t *e)
         return;
     }
     for (int i = 0; i < n; i++)
-        pool_push(f, (mtr_sframe_t){.function = keep(f, fr[i].function),
+        pool_push(f, (mtr_sframe_t){.function = keep_function(f, fr[i].function),
                                     .file = keep(f, fr[i].file), .line = fr[i].line,
                                     .module = m->path, .offset = off, .status = MTR_SYM_OK});
     e->count = (uint32_t)n;

@@ -522,6 +522,32 @@ START_TEST(fixture_stacks_symbolized)
 }
 END_TEST
 
+START_TEST(cxx_names_demangled)
+{
+    char *dir = th_tempdir();
+    snprintf(path, sizeof path, "%s/run.db", dir);
+    char *argv[] = {FIXTURE("cxxfix"), NULL};
+    int st = th_trace(path, argv, NULL, 0);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    const mtr_report_t *r = analyze();
+    mtr_frames_t *f = mtr_frames_open(db);
+    int found = 0;
+    for (size_t k = 0; k < r->nleaks && !found; k++) {
+        const mtr_sframe_t *fr;
+        size_t n = mtr_frames_get(f, r->leaks[k].stack, &fr);
+        for (size_t i = 0; i < n; i++)
+            if (fr[i].function && strcmp(fr[i].function, "ns::Widget::add(int)") == 0) {
+                found = 1;
+                ck_assert_uint_eq(r->leaks[k].count, 100); /* the 100 strings */
+            }
+    }
+    ck_assert_msg(found, "ns::Widget::add(int) not among the leak stacks");
+    mtr_frames_close(f);
+    mtr_report_free(&rep);
+    mtr_db_close(db);
+}
+END_TEST
+
 Suite *analyze_suite(void)
 {
     Suite *s = suite_create("analyze");
@@ -545,6 +571,7 @@ Suite *analyze_suite(void)
     TCase *fx = tcase_create("fixtures");
     tcase_set_timeout(fx, 60);
     tcase_add_test(fx, fixture_stacks_symbolized);
+    tcase_add_test(fx, cxx_names_demangled);
     suite_add_tcase(s, fx);
     return s;
 }

@@ -7,7 +7,8 @@ TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(BUILD)/test-memtrace
 
 FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
-FIXTURES     := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%)
+FIXTURES     := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%) \
+                $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/*.cpp))
 
 $(BUILD)/obj/tests/%.o: PART_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null) \
 	-DMT_BUILD_DIR='"$(abspath $(BUILD))"' -DMT_SOURCE_DIR='"$(abspath .)"'
@@ -20,6 +21,11 @@ $(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB)
 $(BUILD)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) -O1 -g $(WARN) -fno-inline-small-functions -fno-builtin -o $@ $< -lpthread -ldl
+
+# C++ fixtures: new/delete and mangled names, as a C++ program has them
+$(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -o $@ $<
 
 all: $(TEST_BIN) $(FIXTURES)
 
