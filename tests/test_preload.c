@@ -372,6 +372,35 @@ START_TEST(more_threads_than_a_thousand)
 }
 END_TEST
 
+START_TEST(closing_all_descriptors_spares_the_trace)
+{
+    char *dir = th_tempdir(), file[4200];
+    snprintf(file, sizeof file, "%s/own.txt", dir);
+    char *argv[] = {FIXTURE("closefds"), "close", file, NULL};
+    sqlite3 *db = trace(dir, argv); /* exit 0: the program's file is intact */
+    ck_assert_uint_eq(count_size(db, 1111), 100);
+    ck_assert_uint_eq(count_size(db, 2222), 100);
+    ck_assert_uint_eq(count_size(db, 3333), 100);
+    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(dup2_over_the_trace_ends_it_cleanly)
+{
+    char *dir = th_tempdir(), file[4200];
+    snprintf(file, sizeof file, "%s/own.txt", dir);
+    char *argv[] = {FIXTURE("closefds"), "dup2", file, NULL};
+    sqlite3 *db = trace(dir, argv);
+    ck_assert_uint_eq(count_size(db, 1111), 100);
+    ck_assert_uint_eq(count_size(db, 2222), 0); /* after the end */
+    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    ck_assert_int_eq(th_int(db, "SELECT count(*) FROM meta WHERE key = 'exit_kind'"
+                                " AND value = 'stopped'"), 1);
+    sqlite3_close(db);
+}
+END_TEST
+
 Suite *preload_suite(void)
 {
     Suite *s = suite_create("preload");
@@ -391,6 +420,8 @@ Suite *preload_suite(void)
     tcase_add_test(t, allocations_in_signal_handlers);
     tcase_add_test(t, dlopened_module_is_mapped);
     tcase_add_test(t, more_threads_than_a_thousand);
+    tcase_add_test(t, closing_all_descriptors_spares_the_trace);
+    tcase_add_test(t, dup2_over_the_trace_ends_it_cleanly);
     suite_add_tcase(s, t);
     return s;
 }

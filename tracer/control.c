@@ -15,6 +15,7 @@
 #include "common.h"
 #include "config.h"
 #include "record.h"
+#include "sink.h"
 #include "ring.h"
 #include "writer.h"
 
@@ -131,4 +132,17 @@ void mt_control_after_failed_exec(void)
     mt_writer_resume();
     atomic_store(&mt_active, 1);
     mt_busy = 0;
+}
+
+int mt_control_keeps_fd(int fd) { return !mt_busy && mt_sink_owns_fd(fd); }
+
+int mt_control_kept_fds(int out[3]) { return mt_busy ? 0 : mt_sink_fds(out); }
+
+void mt_control_yield_fd(int fd)
+{
+    if (!mt_control_keeps_fd(fd))
+        return;
+    mt_warn("the program puts another file at descriptor %d, which holds the trace; "
+            "the trace ends here", fd);
+    mt_control_stop("stopped", -1);
 }

@@ -40,6 +40,11 @@
     X(execvp, int, (const char *, char *const[]))                              \
     X(execvpe, int, (const char *, char *const[], char *const[]))              \
     X(fexecve, int, (int, char *const[], char *const[]))                       \
+    X(close, int, (int))                                                       \
+    X(close_range, int, (unsigned, unsigned, int))                             \
+    X(closefrom, void, (int))                                                  \
+    X(dup2, int, (int, int))                                                   \
+    X(dup3, int, (int, int, int))                                              \
     X(exit, void, (int))                                                       \
     X(_exit, void, (int))                                                      \
     X(_Exit, void, (int))
@@ -343,6 +348,75 @@ MT_EXPORT int execle(const char *path, const char *arg, ...)
     char **envp;
     COLLECT_ARGS(arg, arg, argv, envp = va_arg(ap, char **));
     return execve(path, argv, envp);
+}
+
+/* ---- descriptors: a program closing what it did not open must not take
+ * the trace's (control.c decides; the close seems to succeed) ---- */
+
+MT_EXPORT int close(int fd)
+{
+    if (!RESOLVED(close)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (MT_UNLIKELY(mt_control_keeps_fd(fd)))
+        return 0;
+    return real.close(fd);
+}
+
+MT_EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+    if (!RESOLVED(close_range)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int keep[3], n = mt_control_kept_fds(keep), rc = 0;
+    unsigned from = first;
+    for (int i = 0; i < n; i++) {
+        unsigned k = (unsigned)keep[i];
+        if (k < from || k > last)
+            continue;
+        if (k > from && real.close_range(from, k - 1, flags) != 0)
+            rc = -1;
+        from = k + 1;
+    }
+    if (from <= last && real.close_range(from, last, flags) != 0)
+        rc = -1;
+    return rc;
+}
+
+MT_EXPORT void closefrom(int low)
+{
+    int keep[3];
+    if (low < 0 || mt_control_kept_fds(keep) == 0) {
+        if (RESOLVED(closefrom))
+            real.closefrom(low);
+        return;
+    }
+    if (close_range((unsigned)low, ~0u, 0) != 0) /* a kernel without close_range */
+        for (int fd = low; fd < 65536; fd++)
+            close(fd);
+}
+
+MT_EXPORT int dup2(int fd, int target)
+{
+    if (!RESOLVED(dup2)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (fd != target)
+        mt_control_yield_fd(target);
+    return real.dup2(fd, target);
+}
+
+MT_EXPORT int dup3(int fd, int target, int flags)
+{
+    if (!RESOLVED(dup3)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    mt_control_yield_fd(target);
+    return real.dup3(fd, target, flags);
 }
 
 MT_EXPORT void exit(int status)

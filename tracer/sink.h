@@ -17,6 +17,14 @@ int mt_sink_commit(void);
  * file (no -wal beside it). */
 void mt_sink_close(void);
 
+/* 1 if fd is one the sink keeps open (the database, its -wal, its -shm).
+ * Safe from any thread, no system call: the close hooks ask it. */
+int mt_sink_owns_fd(int fd);
+/* Our descriptors in ascending order (at most 3); returns how many. */
+int mt_sink_fds(int out[3]);
+/* Fork child: the parent's connection and descriptors are not ours. */
+void mt_sink_abandon(void);
+
 void mt_sink_meta_text(const char *key, const char *value);
 void mt_sink_meta_int(const char *key, int64_t value);
 void mt_sink_thread(uint32_t tid, uint64_t first_ns, const char *name);

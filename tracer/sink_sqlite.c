@@ -3,11 +3,15 @@
  * is the crash we must survive; an OS crash we need not. */
 #include "sink.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -31,6 +35,85 @@ static sqlite3 *db;
 static sqlite3_stmt *st[ST_N];
 static char db_path[4096];
 static int failed; /* a write failed: warn once, keep the program running */
+
+/* ---- our descriptors ----
+ * SQLite opens the database, and later its -wal and -shm, itself; we learn
+ * their numbers by inode so the close hooks can keep a program that closes
+ * descriptors it did not open (daemons, closerange) from taking them, and
+ * then reusing their numbers for files our pages would be written into. */
+#define OWNED 3
+static _Atomic int owned[OWNED] = {-1, -1, -1};
+
+int mt_sink_owns_fd(int fd)
+{
+    for (int i = 0; i < OWNED; i++)
+        if (fd >= 0 && atomic_load_explicit(&owned[i], memory_order_relaxed) == fd)
+            return 1;
+    return 0;
+}
+
+static void learn_fds(void)
+{
+    if (atomic_load(&owned[OWNED - 1]) >= 0)
+        return; /* all three known */
+    struct stat want[OWNED];
+    static const char *const suffix[OWNED] = {"", "-wal", "-shm"};
+    int have = 0;
+    for (int i = 0; i < OWNED; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", db_path, suffix[i]);
+        if (stat(p, &want[i]) != 0)
+            want[i].st_ino = 0;
+        else
+            have++;
+    }
+    DIR *d = have ? opendir("/proc/self/fd") : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int fd = atoi(e->d_name);
+        struct stat st;
+        if (e->d_name[0] == '.' || fd == dirfd(d) || fstat(fd, &st) != 0)
+            continue;
+        for (int i = 0; i < OWNED; i++)
+            if (want[i].st_ino && st.st_ino == want[i].st_ino && st.st_dev == want[i].st_dev)
+                atomic_store(&owned[i], fd);
+    }
+    if (d)
+        closedir(d);
+}
+
+static void forget_fds(void)
+{
+    for (int i = 0; i < OWNED; i++)
+        atomic_store(&owned[i], -1);
+}
+
+int mt_sink_fds(int out[3])
+{
+    int n = 0;
+    for (int i = 0; i < OWNED; i++) {
+        int fd = atomic_load(&owned[i]), j = n++;
+        if (fd < 0) {
+            n--;
+            continue;
+        }
+        while (j > 0 && out[j - 1] > fd) { /* insertion: three at most */
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = fd;
+    }
+    return n;
+}
+
+void mt_sink_abandon(void)
+{
+    /* never closed: closing would checkpoint or unlock the parent's file */
+    forget_fds();
+    for (int i = 0; i < ST_N; i++)
+        st[i] = NULL;
+    db = NULL;
+}
 
 static void fail(const char *what)
 {
@@ -104,7 +187,14 @@ bad:
 }
 
 int mt_sink_begin(void) { return failed ? -1 : exec("BEGIN"); }
-int mt_sink_commit(void) { return failed ? -1 : exec("COMMIT"); }
+int mt_sink_commit(void)
+{
+    if (failed)
+        return -1;
+    int rc = exec("COMMIT");
+    learn_fds();
+    return rc;
+}
 
 void mt_sink_close(void)
 {
@@ -116,6 +206,7 @@ void mt_sink_close(void)
     }
     if (!failed)
         sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+    forget_fds();
     sqlite3_close(db);
     db = NULL;
 }

@@ -457,8 +457,7 @@ void mt_writer_fork_child(const char *path)
     pthread_mutex_init(&W.work, NULL);
     pthread_mutex_init(&W.wake_lock, NULL);
     pthread_cond_init(&W.wake, NULL);
-    /* the parent's SQLite handle is abandoned, never closed: closing would
-     * checkpoint or unlock the parent's file */
+    mt_sink_abandon();
     W.running = W.opened = W.failed = 0;
     memset(W.node_of, 0, W.node_cap * sizeof *W.node_of);
     memset(W.trie, 0, W.trie_cap * sizeof *W.trie);
