@@ -58,11 +58,11 @@ clean:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libmemtrace.so $(BUILD)/memtrace-sqlite.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/memtrace $(BUILD)/memtrace-report $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so
+	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/memtrace-sqlite.so
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace-report
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
