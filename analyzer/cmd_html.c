@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "analyze.h"
-#include "config.h"
+#include "commands.h"
 #include "html.h"
 
 static int fail(const char *what, const char *detail)
@@ -21,13 +21,6 @@ static int usage(void)
 {
     return fail("usage: memtrace-report html RUN.db -o FILE [--payload SIZE] [--stall-ms MS]"
                 " [--flush-pieces N]", NULL);
-}
-
-static int parse_num(const char *s, double *out)
-{
-    char *end;
-    *out = strtod(s, &end);
-    return end != s && !*end && *out >= 0 ? 0 : -1;
 }
 
 /* Writes the page to path ("-": standard output). */
@@ -68,42 +61,26 @@ int mtr_cmd_html(int argc, char **argv)
     mtr_options_default(&opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        double v;
-        if (!strcmp(a, "-o") && i + 1 < argc) {
+        int rc = mtr_cli_analysis_option(argc, argv, &i, &opt);
+        if (rc == 2)
+            return 2;
+        if (rc == 1)
+            continue;
+        if (!strcmp(a, "-o") && i + 1 < argc)
             out = argv[++i];
-        } else if (!strcmp(a, "--payload") && i + 1 < argc) {
-            if (mt_parse_size(argv[++i], &opt.payload) < 0 || !opt.payload)
-                return fail("--payload: not a size", argv[i]);
-        } else if ((!strcmp(a, "--stall-ms") || !strcmp(a, "--flush-pieces")) && i + 1 < argc) {
-            if (parse_num(argv[++i], &v) < 0)
-                return fail("not a number", argv[i]);
-            if (a[2] == 's')
-                opt.stall_ms = v;
-            else
-                opt.flush_pieces = (uint64_t)v;
-        } else if ((a[0] == '-' && a[1]) || path) {
+        else if ((a[0] == '-' && a[1]) || path)
             return usage();
-        } else {
+        else
             path = a;
-        }
     }
     if (!path || !out)
         return usage();
-    char err[1024];
-    mtr_db_t *db = mtr_db_open(path, err, sizeof err);
-    if (!db)
-        return fail(err, NULL);
-    mtr_report_t r;
-    if (mtr_analyze(db, &opt, &r, err, sizeof err) < 0) {
-        mtr_db_close(db);
-        return fail(err, NULL);
-    }
-    if (r.warning[0])
-        fprintf(stderr, "memtrace-report html: warning: %s\n", r.warning);
-    mtr_frames_t *f = mtr_frames_open(db);
-    int rc = write_page(out, &r, f);
+    mtr_loaded_t l;
+    if (mtr_cli_load(path, &opt, &l) < 0)
+        return 2;
+    mtr_frames_t *f = mtr_frames_open(l.db);
+    int rc = write_page(out, &l.r, f);
     mtr_frames_close(f);
-    mtr_report_free(&r);
-    mtr_db_close(db);
+    mtr_cli_unload(&l);
     return rc;
 }

@@ -59,7 +59,7 @@ static int parse_real(const char *s, int pct, double *out)
 
 /* The analysis options both commands take.  Returns 1 when argv[*i] was one
  * (consumed with its value), 0 when it was not, 2 after printing an error. */
-static int analysis_option(int argc, char **argv, int *i, mtr_options_t *opt)
+int mtr_cli_analysis_option(int argc, char **argv, int *i, mtr_options_t *opt)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--payload") && strcmp(a, "--stall-ms") && strcmp(a, "--flush-pieces"))
@@ -87,12 +87,7 @@ static int analysis_option(int argc, char **argv, int *i, mtr_options_t *opt)
 
 /* ---- loading ---- */
 
-typedef struct {
-    mtr_db_t *db;
-    mtr_report_t r;
-} loaded_t;
-
-static int load(const char *path, const mtr_options_t *opt, loaded_t *l)
+int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l)
 {
     char err[1024];
     memset(l, 0, sizeof *l);
@@ -112,7 +107,7 @@ static int load(const char *path, const mtr_options_t *opt, loaded_t *l)
     return 0;
 }
 
-static void unload(loaded_t *l)
+void mtr_cli_unload(mtr_loaded_t *l)
 {
     if (!l->db)
         return;
@@ -139,7 +134,7 @@ int mtr_cmd_diff(int argc, char **argv)
     mtr_options_default(&opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int rc = analysis_option(argc, argv, &i, &opt);
+        int rc = mtr_cli_analysis_option(argc, argv, &i, &opt);
         if (rc == 2)
             return 2;
         if (rc == 1)
@@ -157,11 +152,11 @@ int mtr_cmd_diff(int argc, char **argv)
     }
     if (npath != 2)
         return diff_usage();
-    loaded_t base, run;
-    if (load(path[0], &opt, &base) < 0)
+    mtr_loaded_t base, run;
+    if (mtr_cli_load(path[0], &opt, &base) < 0)
         return 2;
-    if (load(path[1], &opt, &run) < 0) {
-        unload(&base);
+    if (mtr_cli_load(path[1], &opt, &run) < 0) {
+        mtr_cli_unload(&base);
         return 2;
     }
     mtr_frames_t *fb = mtr_frames_open(base.db), *fr = mtr_frames_open(run.db);
@@ -175,8 +170,8 @@ int mtr_cmd_diff(int argc, char **argv)
     mtr_diff_free(&d);
     mtr_frames_close(fb);
     mtr_frames_close(fr);
-    unload(&run);
-    unload(&base);
+    mtr_cli_unload(&run);
+    mtr_cli_unload(&base);
     return 0;
 }
 
@@ -198,7 +193,7 @@ int mtr_cmd_gate(int argc, char **argv)
     mtr_options_default(&opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int rc = analysis_option(argc, argv, &i, &opt);
+        int rc = mtr_cli_analysis_option(argc, argv, &i, &opt);
         if (rc == 2)
             return 2;
         if (rc == 1)
@@ -244,11 +239,11 @@ int mtr_cmd_gate(int argc, char **argv)
     if (!mtr_gate_any(&b))
         return fail("gate: no budget given (--max-peak, --max-extra-copies, --max-stalls,"
                     " --baseline with --tolerance)");
-    loaded_t run, base = {0};
-    if (load(path, &opt, &run) < 0)
+    mtr_loaded_t run, base = {0};
+    if (mtr_cli_load(path, &opt, &run) < 0)
         return 2;
-    if (baseline && load(baseline, &opt, &base) < 0) {
-        unload(&run);
+    if (baseline && mtr_cli_load(baseline, &opt, &base) < 0) {
+        mtr_cli_unload(&run);
         return 2;
     }
     mtr_gate_result_t res;
@@ -256,7 +251,7 @@ int mtr_cmd_gate(int argc, char **argv)
     for (size_t i = 0; i < res.n; i++)
         printf("%s\n", res.v[i].line);
     fflush(stdout);
-    unload(&base);
-    unload(&run);
+    mtr_cli_unload(&base);
+    mtr_cli_unload(&run);
     return res.n ? 1 : 0;
 }

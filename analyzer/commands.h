@@ -17,7 +17,25 @@
 #ifndef MTR_COMMANDS_H
 #define MTR_COMMANDS_H
 
+#include "analyze.h"
+#include "db.h"
+
 int mtr_cmd_diff(int argc, char **argv);
 int mtr_cmd_gate(int argc, char **argv);
+
+/* Shared by every command (main.c, cmd_html.c too). */
+
+/* ANALYSIS options: 1 when argv[*i] was one (consumed with its value), 0
+ * when it was not, 2 after printing one line (exit with it). */
+int mtr_cli_analysis_option(int argc, char **argv, int *i, mtr_options_t *opt);
+
+/* Opens and analyzes a trace: 0, or -1 after printing one line.  A warning
+ * (incomplete trace) is printed and is not a failure. */
+typedef struct mtr_loaded {
+    mtr_db_t *db;
+    mtr_report_t r;
+} mtr_loaded_t;
+int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l);
+void mtr_cli_unload(mtr_loaded_t *l);
 
 #endif

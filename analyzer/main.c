@@ -10,7 +10,6 @@
 #include "analyze.h"
 #include "commands.h"
 #include "html.h"
-#include "config.h"
 #include "json.h"
 #include "text.h"
 
@@ -53,25 +52,19 @@ int main(int argc, char **argv)
     for (; i < argc; i++) {
         const char *a = argv[i];
         double v;
+        int rc = mtr_cli_analysis_option(argc, argv, &i, &opt);
+        if (rc == 2)
+            return 2;
+        if (rc == 1)
+            continue;
         if (!strcmp(a, "--json")) {
             json = 1;
-        } else if (!strcmp(a, "--payload") && i + 1 < argc) {
-            if (mt_parse_size(argv[++i], &opt.payload) < 0 || !opt.payload) {
-                fprintf(stderr, "memtrace-report: --payload %s: not a size\n", argv[i]);
-                return 2;
-            }
-        } else if ((!strcmp(a, "--stall-ms") || !strcmp(a, "--flush-pieces") ||
-                    !strcmp(a, "--top")) && i + 1 < argc) {
+        } else if (!strcmp(a, "--top") && i + 1 < argc) {
             if (parse_num(argv[++i], &v) < 0) {
-                fprintf(stderr, "memtrace-report: %s %s: not a number\n", a, argv[i]);
+                fprintf(stderr, "memtrace-report: --top %s: not a number\n", argv[i]);
                 return 2;
             }
-            if (a[2] == 's')
-                opt.stall_ms = v;
-            else if (a[2] == 'f')
-                opt.flush_pieces = (uint64_t)v;
-            else
-                top = (size_t)v;
+            top = (size_t)v;
         } else if (a[0] == '-' || path) {
             return usage();
         } else {
@@ -80,27 +73,15 @@ int main(int argc, char **argv)
     }
     if (!path)
         return usage();
-    char err[1024];
-    mtr_db_t *db = mtr_db_open(path, err, sizeof err);
-    if (!db) {
-        fprintf(stderr, "memtrace-report: %s\n", err);
+    mtr_loaded_t l;
+    if (mtr_cli_load(path, &opt, &l) < 0)
         return 2;
-    }
-    mtr_report_t r;
-    if (mtr_analyze(db, &opt, &r, err, sizeof err) < 0) {
-        fprintf(stderr, "memtrace-report: %s\n", err);
-        mtr_db_close(db);
-        return 2;
-    }
-    if (r.warning[0])
-        fprintf(stderr, "memtrace-report: warning: %s\n", r.warning);
-    mtr_frames_t *f = mtr_frames_open(db);
+    mtr_frames_t *f = mtr_frames_open(l.db);
     if (json)
-        mtr_json_report(stdout, &r, f, top);
+        mtr_json_report(stdout, &l.r, f, top);
     else
-        mtr_text_report(stdout, &r, f, top);
+        mtr_text_report(stdout, &l.r, f, top);
     mtr_frames_close(f);
-    mtr_report_free(&r);
-    mtr_db_close(db);
+    mtr_cli_unload(&l);
     return 0;
 }

@@ -36,8 +36,6 @@ static struct {
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     int stop;
-    const char *exit_kind;
-    int exit_status;
     uint64_t last_commit;
     /* stack id -> trie node */
     uint32_t *node_of;
