@@ -39,6 +39,7 @@ struct mtr_frames {
     size_t nstrings, capstrings;
     mtr_sframe_t *out;
     size_t capout;
+    sqlite3_stmt *cached; /* the symbols-cache lookup, prepared once */
 };
 
 /* libstdc++'s demangler: the Itanium C++ ABI's own entry point, callable
@@ -150,10 +151,12 @@ static void pool_push(mtr_frames_t *f, mtr_sframe_t fr)
 /* Frames from the database cache; 0 if it has none for this address. */
 static uint32_t from_cache(mtr_frames_t *f, module_t *m, uint64_t off)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(f->db->sql, "SELECT function, file, line FROM symbols WHERE module = ?"
-                                       " AND offset = ? ORDER BY depth", -1, &st, NULL) != SQLITE_OK)
+    if (!f->cached && sqlite3_prepare_v2(f->db->sql, "SELECT function, file, line FROM symbols"
+                                                     " WHERE module = ? AND offset = ?"
+                                                     " ORDER BY depth", -1, &f->cached,
+                                         NULL) != SQLITE_OK)
         return 0;
+    sqlite3_stmt *st = f->cached;
     sqlite3_bind_int64(st, 1, m->id);
     sqlite3_bind_int64(st, 2, (int64_t)off);
     uint32_t n = 0;
@@ -165,7 +168,7 @@ static uint32_t from_cache(mtr_frames_t *f, module_t *m, uint64_t off)
                                     .offset = off, .status = MTR_SYM_OK});
         n++;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return n;
 }
 
@@ -303,6 +306,8 @@ void mtr_frames_close(mtr_frames_t *f)
 {
     if (!f)
         return;
+    sqlite3_finalize(f->cached); /* before the cache is written: no reader open */
+    f->cached = NULL;
     save_cache(f);
     mtr_symbolizer_free(f->sym);
     for (size_t i = 0; i < f->nstrings; i++)
