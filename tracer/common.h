@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
+
+#include "clock.h"
 
 #define MT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MT_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -15,12 +16,6 @@
  * fine because libmemtrace.so is preloaded, never dlopen'ed. */
 #define MT_TLS __thread __attribute__((tls_model("initial-exec")))
 
-static inline uint64_t mt_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Set while a thread runs tracer code (or for good, in the writer thread):
  * every hook then passes straight through, so nothing the tracer does is

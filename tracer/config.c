@@ -110,5 +110,11 @@ int mt_config_load(void)
         return -1;
     }
     mt_cfg.depth = (int)depth;
+    const char *u = getenv("MEMTRACE_UNWIND");
+    if (u && strcmp(u, "fast") != 0 && strcmp(u, "libunwind") != 0) {
+        mt_warn("MEMTRACE_UNWIND=%s is neither fast nor libunwind; running untraced", u);
+        return -1;
+    }
+    mt_cfg.libunwind_only = u && strcmp(u, "libunwind") == 0;
     return 0;
 }

@@ -6,7 +6,9 @@
  *                        (default 64K; suffixes K, M, G are powers of 1024).
  *   MEMTRACE_GATHER_MIN  small copies into a block at least this large are
  *                        gathered (default 1M).
- *   MEMTRACE_DEPTH       frames kept per stack (1..256, default 64). */
+ *   MEMTRACE_DEPTH       frames kept per stack (1..256, default 64).
+ *   MEMTRACE_UNWIND      "fast" (default: cached CFA rules, libunwind for what
+ *                        they cannot follow) or "libunwind" (always). */
 #ifndef MT_CONFIG_H
 #define MT_CONFIG_H
 
@@ -19,6 +21,7 @@ typedef struct mt_config {
     uint64_t copy_min;
     uint64_t gather_min;
     int depth;
+    int libunwind_only;
 } mt_config_t;
 
 extern mt_config_t mt_cfg;

@@ -15,6 +15,7 @@
 #include "control.h"
 #include "record.h"
 #include "ring.h"
+#include "unwind.h"
 
 #define MT_HOOKS(X)                                                            \
     X(malloc, void *, (size_t))                                                \
@@ -47,6 +48,7 @@
     X(dup3, int, (int, int, int))                                              \
     X(exit, void, (int))                                                       \
     X(_exit, void, (int))                                                      \
+    X(dlclose, int, (void *))                                                  \
     X(_Exit, void, (int))
 
 static struct {
@@ -142,7 +144,7 @@ MT_EXPORT void free(void *p)
     if (!p || in_pool(p) || !RESOLVED(free))
         return;
     if (tracing())
-        mt_record_free(p, mt_now());
+        mt_record_free(p, mt_now_before());
     real.free(p);
 }
 
@@ -164,7 +166,7 @@ MT_EXPORT void *realloc(void *old, size_t n)
         return p;
     }
     size_t old_usable = malloc_usable_size(old);
-    uint64_t t0 = mt_now();
+    uint64_t t0 = mt_now_before();
     void *p = real.realloc(old, n);
     if (p)
         mt_record_realloc(old, p, n, old_usable, t0);
@@ -234,7 +236,7 @@ MT_EXPORT int munmap(void *addr, size_t len)
         return -1;
     }
     if (tracing())
-        mt_record_munmap(addr, len, mt_now());
+        mt_record_munmap(addr, len, mt_now_before());
     return real.munmap(addr, len);
 }
 
@@ -251,7 +253,7 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         errno = ENOSYS;
         return MAP_FAILED;
     }
-    uint64_t t0 = mt_now();
+    uint64_t t0 = mt_now_before();
     void *p = real.mremap(old, old_len, len, flags, target);
     if (p != MAP_FAILED && tracing())
         mt_record_mremap(old, old_len, p, len, t0);
@@ -276,7 +278,7 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
             mt_record_small_copy(d, s, n);                                     \
             return r;                                                          \
         }                                                                      \
-        uint64_t t0 = mt_now();                                                \
+        uint64_t t0 = mt_now_before();                                         \
         void *r = real.name args;                                              \
         mt_record_copy(sub, d, s, n, t0, mt_now());                            \
         return r;                                                              \
@@ -417,6 +419,19 @@ MT_EXPORT int dup3(int fd, int target, int flags)
     }
     mt_control_yield_fd(target);
     return real.dup3(fd, target, flags);
+}
+
+/* ---- modules ---- */
+
+/* The unwinder caches rules by code address; once code is unmapped a new
+ * module may take its addresses. */
+MT_EXPORT int dlclose(void *handle)
+{
+    if (!RESOLVED(dlclose))
+        return -1;
+    int rc = real.dlclose(handle);
+    mt_unwind_forget();
+    return rc;
 }
 
 MT_EXPORT void exit(int status)

@@ -12,6 +12,7 @@ _Atomic int mt_active;
 
 void mt_record_init(void)
 {
+    mt_clock_init();
     mt_stacks_init();
     mt_large_init();
     mt_unwind_init();

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "unwind.h"
 
 enum {
     MT_RAW_PAD = 0,     /* the rest of the segment is unused */
@@ -73,6 +74,7 @@ typedef struct mt_tbuf {
     } cache[MT_STACK_CACHE];
     mt_gather_t gather[MT_GATHER_SLOTS];
     uint32_t gather_next;
+    mt_unwind_cache_t unwind;
     /* shared */
     _Atomic uint64_t published;
     _Atomic int dead;

@@ -7,7 +7,9 @@
 
 #define MT_SCHEMA_VERSION 1
 
-/* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin).
+/* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin);
+ * meta.clock says whether they were read from the vDSO ("monotonic") or from
+ * the TSC scaled to it ("tsc", within about 1e-4 of the vDSO's rate).
  * All addresses are the traced process's virtual addresses.
  * A stack is a node of the stack_nodes trie: walking parent links from the
  * node gives the frames innermost first; node 0 is the empty stack.  Frame
@@ -16,7 +18,8 @@
  * meta          key/value facts about the run:
  *               schema_version, tool_version, command (argv joined by spaces),
  *               exe, pid, ppid, start_realtime_ns, start_ns, end_ns, page_size,
- *               copy_min, gather_min, max_depth, exit_kind (exit|exec|_exit|
+ *               copy_min, gather_min, max_depth, clock, unwind_slow (stacks
+ *               the fast unwinder handed to libunwind), exit_kind (exit|exec|_exit|
  *               signal|stopped: the program put another file at the trace's
  *               descriptor), exit_status, exit_signal, complete (1 once the tracer
  *               closed the file cleanly; absent for a killed process).

@@ -39,23 +39,12 @@ void mt_stacks_init(void)
     arena = mt_map(ARENA_BYTES, 1);
 }
 
-/* Two independent lanes halve the chain of dependent multiplies; one mix at
- * the end spreads the bits. */
 static uint64_t hash_ips(const uintptr_t *ips, int depth)
 {
-    uint64_t a = 0x9E3779B97F4A7C15ull ^ (uint64_t)depth, b = 0xC2B2AE3D27D4EB4Full;
-    int i = 0;
-    for (; i + 1 < depth; i += 2) {
-        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
-        b = (b ^ ips[i + 1]) * 0xc4ceb9fe1a85ec53ull;
-    }
-    if (i < depth)
-        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
-    uint64_t h = a ^ (b >> 29) ^ (b << 35);
-    h ^= h >> 32;
-    h *= 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return h ? h : 1;
+    uint64_t h = MT_HASH_SEED;
+    for (int i = depth; i-- > 0;)
+        h = mt_hash_step(h, ips[i]);
+    return mt_hash_final(h, depth);
 }
 
 /* The claimer is between its CAS and the publish: a few ns, unless it was
@@ -111,9 +100,8 @@ static MT_NOINLINE uint32_t global_intern(uint64_t h, const uintptr_t *ips, int 
     return 0;
 }
 
-uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
+static uint32_t intern_hashed(mt_tbuf_t *b, uint64_t h, const uintptr_t *ips, int depth)
 {
-    uint64_t h = hash_ips(ips, depth);
     unsigned c = (unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE - 1);
     /* The thread's cache trusts the 64-bit hash and depth (a false match is
      * a 2^-64 event per lookup); the global table compares every frame. */
@@ -128,11 +116,17 @@ uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
     return id;
 }
 
+uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
+{
+    return intern_hashed(b, hash_ips(ips, depth), ips, depth);
+}
+
 uint32_t mt_stack_capture(mt_tbuf_t *b, int max_depth)
 {
     uintptr_t ips[MT_MAX_DEPTH];
-    int n = mt_unwind(ips, max_depth);
-    return n > 0 ? mt_stack_intern(b, ips, n) : 0;
+    uint64_t h;
+    int n = mt_unwind(&b->unwind, ips, max_depth, &h);
+    return n > 0 ? intern_hashed(b, h, ips, n) : 0;
 }
 
 const uintptr_t *mt_stack_get(uint32_t id, uint32_t *depth)

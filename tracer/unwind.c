@@ -1,13 +1,24 @@
-/* libunwind backend of unwind.h.  unw_backtrace takes libunwind's fast
- * trace path on x86-64 (cached frame descriptions, no full cursor steps). */
+/* The unwinder (see unwind.h).  libmemtrace is built with frame pointers, so
+ * its own frames are skipped by following rbp; from the first frame of the
+ * program on, each step applies the CFA rule of its return address:
+ *   CFA = rsp or rbp + offset, return address at CFA - 8, rbp restored from
+ *   CFA + offset when saved.
+ * That is libunwind's fast trace without its cursor set-up and per-frame
+ * bookkeeping, about 3x cheaper per capture on a 13-frame stack. */
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
 
-#include <dlfcn.h>
+#include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
 
 static uintptr_t self_start, self_end;
+static _Atomic uint64_t slow_count;
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -33,21 +44,223 @@ void mt_unwind_init(void)
     dl_iterate_phdr(find_self, (void *)(uintptr_t)&mt_unwind_init);
 }
 
-/* Our own frames on top of the program's: the hook, the recorder, the
- * capture and this function; unwinding more than that beyond max is waste
- * on deep (interpreter) stacks. */
-#define SELF_FRAMES 4
+uint64_t mt_unwind_slow_count(void) { return atomic_load(&slow_count); }
 
-int mt_unwind(uintptr_t *ips, int max)
+static inline int in_self(uintptr_t pc) { return pc >= self_start && pc < self_end; }
+
+/* Our own frames on top of the program's: the hook, the recorder, the
+ * capture, mt_unwind and this function; unwinding more than that beyond max
+ * is waste on deep (interpreter) stacks. */
+#define SELF_FRAMES 5
+
+static uint64_t hash_of(const uintptr_t *ips, int n)
 {
+    uint64_t h = MT_HASH_SEED;
+    for (int i = n; i-- > 0;)
+        h = mt_hash_step(h, ips[i]);
+    return mt_hash_final(h, n);
+}
+
+static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
+{
+    atomic_fetch_add_explicit(&slow_count, 1, memory_order_relaxed);
     void *buf[MT_MAX_DEPTH + SELF_FRAMES];
     int want = (max > MT_MAX_DEPTH ? MT_MAX_DEPTH : max) + SELF_FRAMES;
     int n = unw_backtrace(buf, want);
     int skip = 0;
-    while (skip < n && (uintptr_t)buf[skip] >= self_start && (uintptr_t)buf[skip] < self_end)
+    while (skip < n && in_self((uintptr_t)buf[skip]))
         skip++;
     int out = 0;
     for (int i = skip; i < n && out < max; i++)
         ips[out++] = (uintptr_t)buf[i];
+    *hash = hash_of(ips, out);
     return out;
+}
+
+static uintptr_t hex(const char **p)
+{
+    uintptr_t v = 0;
+    for (;; (*p)++) {
+        char ch = **p;
+        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (d < 0)
+            return v;
+        v = v << 4 | (uintptr_t)d;
+    }
+}
+
+/* The mapping holding sp, from /proc/self/maps read with plain syscalls:
+ * once per thread (and per stack it switches to, a few times at most). */
+static int find_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[1024];
+    size_t have = 0;
+    int found = -1;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        buf[have] = 0;
+        char *line = buf, *nl;
+        while ((nl = __builtin_memchr(line, '\n', have - (size_t)(line - buf)))) {
+            const char *p = line;
+            uintptr_t a = hex(&p);
+            p++;
+            uintptr_t b = hex(&p);
+            if (sp >= a && sp < b) {
+                *lo = a;
+                *hi = b;
+                found = 0;
+                goto out;
+            }
+            line = nl + 1;
+        }
+        have -= (size_t)(line - buf);
+        __builtin_memmove(buf, line, have);
+        if (have == sizeof buf - 1) /* a line longer than the buffer: skip it */
+            have = 0;
+    }
+out:
+    close(fd);
+    return found;
+}
+
+#define MAX_RESCANS 8
+
+static int stack_known(mt_unwind_cache_t *c, uintptr_t sp)
+{
+    if (MT_LIKELY(sp >= c->stack_lo && sp < c->stack_hi))
+        return 1;
+    c->last_n = 0; /* its frames were on another stack */
+    if (c->rescans >= MAX_RESCANS)
+        return 0;
+    c->rescans++;
+    return find_stack(sp, &c->stack_lo, &c->stack_hi) == 0;
+}
+
+static inline const mt_cfi_rule_t *rule_of(mt_unwind_cache_t *c, uintptr_t pc)
+{
+    unsigned h = (unsigned)((pc ^ (pc >> 11)) * 0x9E3779B1u) >> 22;
+    if (MT_UNLIKELY(c->rule[h].pc != pc)) {
+        c->rule[h].pc = pc;
+        c->rule[h].ok = mt_cfi_find(pc, &c->rule[h].rule) == 0;
+    }
+    return c->rule[h].ok ? &c->rule[h].rule : NULL;
+}
+
+static _Atomic uint32_t generation;
+
+void mt_unwind_forget(void) { atomic_fetch_add_explicit(&generation, 1, memory_order_release); }
+
+/* Frame m of the last stack and everything outside it are still what they
+ * were: each step from there read the same words it read then. */
+static int still_valid(const mt_unwind_cache_t *c, int m)
+{
+    const mt_step_t *f = c->last;
+    for (int j = m; j > 0; j--) {
+        if (*(const uintptr_t *)f[j].ra_at != f[j - 1].pc)
+            return 0;
+        if (f[j].bp_at && *(const uintptr_t *)f[j].bp_at != f[j - 1].bp)
+            return 0;
+    }
+    return !c->last_complete || !f[0].ra_at || *(const uintptr_t *)f[0].ra_at == 0;
+}
+
+/* The n fresh frames go on top of last[0..base); returns the hash chain. */
+static uint64_t keep(mt_unwind_cache_t *c, int base, int n, int complete)
+{
+    uint64_t h = base ? c->last[base - 1].hash : MT_HASH_SEED;
+    if (base + n > MT_MAX_DEPTH) {
+        c->last_n = 0;
+        for (int t = n; t-- > 0;)
+            h = mt_hash_step(h, c->fresh[t].pc);
+        return h;
+    }
+    for (int t = n; t-- > 0;) {
+        mt_step_t *s = &c->last[base++];
+        *s = c->fresh[t];
+        s->hash = h = mt_hash_step(h, s->pc);
+    }
+    c->last_n = base;
+    c->last_complete = complete;
+    return h;
+}
+
+/* The walk met frame m of the last stack after n fresh frames. */
+static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, int max, int n, int m, uint64_t *hash)
+{
+    int out = n;
+    for (int j = m; j >= 0 && out < max; j--)
+        ips[out++] = c->last[j].pc;
+    int whole = n + m + 1 <= max;
+    uint64_t h = keep(c, m + 1, n, c->last_complete);
+    *hash = whole ? mt_hash_final(h, out) : hash_of(ips, out);
+    return out;
+}
+
+int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
+{
+    if (MT_UNLIKELY(mt_cfg.libunwind_only))
+        return slow_unwind(ips, max, hash);
+    uint32_t gen = atomic_load_explicit(&generation, memory_order_acquire);
+    if (MT_UNLIKELY(c->gen != gen)) {
+        for (int k = 0; k < MT_RULE_CACHE; k++)
+            c->rule[k].pc = 0;
+        c->last_n = 0;
+        c->gen = gen;
+    }
+    /* Up our own rbp chain to the program's return address. */
+    const uintptr_t *fp = __builtin_frame_address(0);
+    for (int i = 0; in_self(fp[1]); i++) {
+        const uintptr_t *up = (const uintptr_t *)fp[0];
+        if (i >= 16 || up <= fp)
+            return slow_unwind(ips, max, hash);
+        fp = up;
+    }
+    uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0], pc = fp[1];
+    if (!stack_known(c, sp))
+        return slow_unwind(ips, max, hash);
+    uintptr_t lo = c->stack_lo, hi = c->stack_hi;
+    int n = 0, m = c->last_n - 1, ended = 0;
+    while (n < max) {
+        while (m >= 0 && c->last[m].sp < sp)
+            m--;
+        if (m >= 0 && c->last[m].sp == sp && c->last[m].pc == pc && c->last[m].bp == bp &&
+            (c->last_complete || n + m + 1 >= max) && still_valid(c, m))
+            return reuse(c, ips, max, n, m, hash);
+        ips[n] = pc;
+        mt_step_t *s = &c->fresh[n++];
+        *s = (mt_step_t){.pc = pc, .sp = sp, .bp = bp};
+        const mt_cfi_rule_t *r = rule_of(c, pc - 1);
+        if (!r)
+            return slow_unwind(ips, max, hash);
+        if (r->last) {
+            ended = 1;
+            break;
+        }
+        uintptr_t cfa = (r->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
+        /* every read stays on this stack, above the frame we came from */
+        if (cfa <= sp || cfa > hi || cfa < lo + 8 || (cfa & 7))
+            return slow_unwind(ips, max, hash);
+        if (r->rbp_saved) {
+            uintptr_t at = cfa + (uintptr_t)(intptr_t)r->rbp_off;
+            if (at < sp || at + 8 > hi || (at & 7))
+                return slow_unwind(ips, max, hash);
+            s->bp_at = at;
+            bp = *(const uintptr_t *)at;
+        }
+        s->ra_at = cfa - 8;
+        pc = *(const uintptr_t *)s->ra_at;
+        sp = cfa;
+        if (!pc) {
+            ended = 1;
+            break;
+        }
+    }
+    *hash = mt_hash_final(keep(c, 0, n, ended), n);
+    return n;
 }

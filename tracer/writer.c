@@ -18,6 +18,7 @@
 #include "schema.h"
 #include "sink.h"
 #include "stacks.h"
+#include "unwind.h"
 
 #define COMMIT_NS 200000000ull
 #define BATCH_MAX 65536
@@ -308,6 +309,7 @@ static void drain(int commit)
     mt_registry_unlock();
     if (commit) {
         mt_sink_meta_int("end_ns", (int64_t)mt_now());
+        mt_sink_meta_int("unwind_slow", (int64_t)mt_unwind_slow_count());
         mt_sink_commit();
         mt_sink_begin();
         W.last_commit = mt_now();
@@ -342,6 +344,7 @@ static void write_static_meta(void)
     mt_sink_meta_int("copy_min", (int64_t)mt_cfg.copy_min);
     mt_sink_meta_int("gather_min", (int64_t)mt_cfg.gather_min);
     mt_sink_meta_int("max_depth", mt_cfg.depth);
+    mt_sink_meta_text("clock", mt_clock_name());
     mt_modules_scan(now);
     mt_sink_commit();
     mt_sink_begin();

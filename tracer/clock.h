@@ -1,0 +1,59 @@
+/* The event clock: CLOCK_MONOTONIC nanoseconds.  Reading the vDSO costs
+ * about 25 ns, two per malloc/free pair; where the kernel itself trusts the
+ * TSC (its clocksource is "tsc": invariant and synchronized across CPUs) we
+ * read the TSC and scale it, calibrated against CLOCK_MONOTONIC at start.
+ *
+ * Order across threads matters (a free on one thread, then a malloc of the
+ * same address on another), so stamps taken after an operation use rdtscp,
+ * which waits for every earlier load, and stamps taken before one may use
+ * plain rdtsc, which always reads before any later store is visible. */
+#ifndef MT_CLOCK_H
+#define MT_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+#include <x86intrin.h>
+
+typedef struct {
+    uint64_t tsc0, ns0;
+    uint64_t mult; /* ns per tick, 32.32 fixed point */
+    int on;
+} mt_clock_t;
+
+extern mt_clock_t mt_clock;
+
+/* Calibrates; until it has run (or where the TSC is not trusted) the
+ * clock is the vDSO's.  Idempotent. */
+void mt_clock_init(void);
+/* "tsc" or "monotonic": which clock stamps this run's events. */
+const char *mt_clock_name(void);
+
+static inline uint64_t mt_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+__extension__ typedef unsigned __int128 mt_u128;
+
+static inline uint64_t mt_tsc_ns(uint64_t tsc)
+{
+    uint64_t d = tsc > mt_clock.tsc0 ? tsc - mt_clock.tsc0 : 0;
+    return mt_clock.ns0 + (uint64_t)(((mt_u128)d * mt_clock.mult) >> 32);
+}
+
+/* A stamp taken after an operation: never earlier than anything it saw. */
+static inline uint64_t mt_now(void)
+{
+    unsigned aux;
+    return mt_clock.on ? mt_tsc_ns(__rdtscp(&aux)) : mt_mono_ns();
+}
+
+/* A stamp taken before an operation: never later than anything it does. */
+static inline uint64_t mt_now_before(void)
+{
+    return mt_clock.on ? mt_tsc_ns(__rdtsc()) : mt_mono_ns();
+}
+
+#endif
