@@ -295,6 +295,10 @@ START_TEST(bad_settings_run_untraced)
     char *env2[] = {"LD_PRELOAD=" PRELOAD_LIB, "MEMTRACE_OUTPUT=/nonexistent/dir/run.db", NULL};
     status = th_run(argv, env2, out, sizeof out);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *env3[] = {"LD_PRELOAD=" PRELOAD_LIB, env_out, "MEMTRACE_UNWIND=guess", NULL};
+    status = th_run(argv, env3, out, sizeof out);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(access(db, F_OK), -1);
 }
 END_TEST
 

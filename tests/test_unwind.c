@@ -147,6 +147,21 @@ START_TEST(signal_frames_go_to_libunwind)
 }
 END_TEST
 
+START_TEST(growing_main_stack_stays_fast)
+{
+    sqlite3 *db = trace_with("fast", "grow");
+    size_t n;
+    mt_alloc_event_t *ev = th_events(db, &n);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen += ev[i].kind == MT_EV_ALLOC && ev[i].size >= TAG_MIN;
+    ck_assert_int_eq(seen, 101);
+    ck_assert_int_eq(meta(db, "unwind_slow"), 0);
+    free(ev);
+    sqlite3_close(db);
+}
+END_TEST
+
 Suite *unwind_suite(void)
 {
     Suite *s = suite_create("unwind");
@@ -154,6 +169,7 @@ Suite *unwind_suite(void)
     tcase_add_test(t, fast_path_matches_libunwind);
     tcase_add_test(t, siblings_keep_their_own_frames);
     tcase_add_test(t, signal_frames_go_to_libunwind);
+    tcase_add_test(t, growing_main_stack_stays_fast);
     suite_add_tcase(s, t);
     return s;
 }

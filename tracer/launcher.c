@@ -17,7 +17,7 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: memtrace run [-o FILE] [-f] [--copy-min SIZE] [--gather-min SIZE] "
-                    "[--depth N] -- PROGRAM [ARGS...]\n"
+                    "[--depth N] [--unwind fast|libunwind] -- PROGRAM [ARGS...]\n"
                     "  -o FILE  database to write (%%p = pid, %%e = program name;\n"
                     "           default memtrace.%%e.%%p.db)\n"
                     "  -f       overwrite an existing database\n");
@@ -97,6 +97,12 @@ int main(int argc, char **argv)
             const char *var = a[2] == 'c' ? "MEMTRACE_COPY_MIN"
                               : a[2] == 'g' ? "MEMTRACE_GATHER_MIN" : "MEMTRACE_DEPTH";
             setenv(var, argv[++i], 1);
+        } else if (strcmp(a, "--unwind") == 0 && i + 1 < argc) {
+            if (strcmp(argv[i + 1], "fast") != 0 && strcmp(argv[i + 1], "libunwind") != 0) {
+                fprintf(stderr, "memtrace: --unwind %s: not fast or libunwind\n", argv[i + 1]);
+                return 2;
+            }
+            setenv("MEMTRACE_UNWIND", argv[++i], 1);
         } else if (a[0] == '-') {
             usage();
         } else {

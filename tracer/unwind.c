@@ -8,6 +8,7 @@
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
@@ -64,6 +65,7 @@ static uint64_t hash_of(const uintptr_t *ips, int n)
 static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
 {
     atomic_fetch_add_explicit(&slow_count, 1, memory_order_relaxed);
+    int saved = errno;
     void *buf[MT_MAX_DEPTH + SELF_FRAMES];
     int want = (max > MT_MAX_DEPTH ? MT_MAX_DEPTH : max) + SELF_FRAMES;
     int n = unw_backtrace(buf, want);
@@ -74,6 +76,7 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
     for (int i = skip; i < n && out < max; i++)
         ips[out++] = (uintptr_t)buf[i];
     *hash = hash_of(ips, out);
+    errno = saved;
     return out;
 }
 
@@ -89,8 +92,36 @@ static uintptr_t hex(const char **p)
     }
 }
 
-/* The mapping holding sp, from /proc/self/maps read with plain syscalls:
- * once per thread (and per stack it switches to, a few times at most). */
+/* Whether a /proc/self/maps line (NUL-terminated, no newline) is a stack
+ * holding sp: a writable private anonymous mapping or [stack].  The heap and
+ * file mappings are never trusted as bounds: they can shrink under us. */
+static int stack_line(const char *line, uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
+{
+    const char *p = line;
+    uintptr_t a = hex(&p);
+    if (*p++ != '-')
+        return 0;
+    uintptr_t b = hex(&p);
+    if (sp < a || sp >= b || p[0] != ' ' || p[1] != 'r' || p[2] != 'w' || p[4] != 'p')
+        return 0;
+    for (int field = 0; field < 4 && *p; field++) { /* perms, offset, dev, inode */
+        while (*p == ' ')
+            p++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    while (*p == ' ')
+        p++;
+    if (*p && __builtin_strncmp(p, "[stack", 6) != 0)
+        return 0;
+    *lo = a;
+    *hi = b;
+    return 1;
+}
+
+/* The stack mapping holding sp, from /proc/self/maps read with plain
+ * syscalls: once per thread (and per stack it switches to, a few times at
+ * most).  Lines longer than the buffer are skipped whole. */
 static int find_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
 {
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -98,48 +129,52 @@ static int find_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
         return -1;
     char buf[1024];
     size_t have = 0;
-    int found = -1;
-    for (;;) {
-        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-        if (n <= 0)
-            break;
+    int found = 0, skipping = 0;
+    ssize_t n;
+    while (!found && (n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
         have += (size_t)n;
-        buf[have] = 0;
         char *line = buf, *nl;
-        while ((nl = __builtin_memchr(line, '\n', have - (size_t)(line - buf)))) {
-            const char *p = line;
-            uintptr_t a = hex(&p);
-            p++;
-            uintptr_t b = hex(&p);
-            if (sp >= a && sp < b) {
-                *lo = a;
-                *hi = b;
-                found = 0;
-                goto out;
-            }
+        while (!found && (nl = __builtin_memchr(line, '\n', have - (size_t)(line - buf)))) {
+            *nl = 0;
+            found = !skipping && stack_line(line, sp, lo, hi);
+            skipping = 0;
             line = nl + 1;
         }
         have -= (size_t)(line - buf);
         __builtin_memmove(buf, line, have);
-        if (have == sizeof buf - 1) /* a line longer than the buffer: skip it */
+        if (have == sizeof buf - 1) {
             have = 0;
+            skipping = 1;
+        }
     }
-out:
     close(fd);
-    return found;
+    return found ? 0 : -1;
 }
 
-#define MAX_RESCANS 8
+/* Stacks a thread may move to (coroutines) before its captures outside the
+ * known one all go to libunwind.  The main stack growing keeps its top, and
+ * is not a move. */
+#define MAX_MOVES 8
 
 static int stack_known(mt_unwind_cache_t *c, uintptr_t sp)
 {
     if (MT_LIKELY(sp >= c->stack_lo && sp < c->stack_hi))
         return 1;
-    c->last_n = 0; /* its frames were on another stack */
-    if (c->rescans >= MAX_RESCANS)
+    if (c->moves >= MAX_MOVES)
         return 0;
-    c->rescans++;
-    return find_stack(sp, &c->stack_lo, &c->stack_hi) == 0;
+    uintptr_t lo, hi;
+    int saved = errno; /* the program's malloc must not change it */
+    int rc = find_stack(sp, &lo, &hi);
+    errno = saved;
+    if (rc < 0 || (c->stack_hi && hi != c->stack_hi)) {
+        c->moves++;
+        c->last_n = 0; /* its frames were on another stack */
+    }
+    if (rc < 0)
+        return 0;
+    c->stack_lo = lo;
+    c->stack_hi = hi;
+    return 1;
 }
 
 static inline const mt_cfi_rule_t *rule_of(mt_unwind_cache_t *c, uintptr_t pc)

@@ -39,7 +39,7 @@ typedef struct mt_unwind_cache {
     } rule[MT_RULE_CACHE];
     uint32_t gen;
     uintptr_t stack_lo, stack_hi;
-    int rescans;
+    int moves;
     int last_n;        /* frames in last[]; 0 = nothing to reuse */
     int last_complete; /* last[0] is the outermost frame, not a cut at max */
     mt_step_t last[MT_MAX_DEPTH];
