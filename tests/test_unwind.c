@@ -94,6 +94,9 @@ START_TEST(fast_path_matches_libunwind)
     /* every capture of the fast run stayed on the fast path */
     ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
     ck_assert_int_eq(meta(slow, "unwind_slow"), (int64_t)allocs);
+    /* the setting in force is part of the run's facts */
+    ck_assert_int_eq(th_int(fast, "SELECT value = 'fast' FROM meta WHERE key = 'unwind'"), 1);
+    ck_assert_int_eq(th_int(slow, "SELECT value = 'libunwind' FROM meta WHERE key = 'unwind'"), 1);
     free(ef);
     free(es);
     sqlite3_close(fast);

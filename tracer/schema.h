@@ -18,11 +18,12 @@
  * meta          key/value facts about the run:
  *               schema_version, tool_version, command (argv joined by spaces),
  *               exe, pid, ppid, start_realtime_ns, start_ns, end_ns, page_size,
- *               copy_min, gather_min, max_depth, clock, unwind_slow (stacks
- *               the fast unwinder handed to libunwind), exit_kind (exit|exec|_exit|
- *               signal|stopped: the program put another file at the trace's
- *               descriptor), exit_status, exit_signal, complete (1 once the tracer
- *               closed the file cleanly; absent for a killed process).
+ *               copy_min, gather_min, max_depth, unwind (fast|libunwind), clock,
+ *               unwind_slow (stacks the fast unwinder handed to libunwind),
+ *               exit_kind (exit|exec|_exit|signal|stopped: the program put
+ *               another file at the trace's descriptor), exit_status,
+ *               exit_signal, complete (1 once the tracer closed the file
+ *               cleanly; absent for a killed process).
  * threads       one row per traced thread.
  * modules       the module map at the time stacks were taken, for offline
  *               symbolization: file offset of ip = ip - bias.  build_id is hex.

@@ -345,6 +345,7 @@ static void write_static_meta(void)
     mt_sink_meta_int("gather_min", (int64_t)mt_cfg.gather_min);
     mt_sink_meta_int("max_depth", mt_cfg.depth);
     mt_sink_meta_text("clock", mt_clock_name());
+    mt_sink_meta_text("unwind", mt_cfg.libunwind_only ? "libunwind" : "fast");
     mt_modules_scan(now);
     mt_sink_commit();
     mt_sink_begin();
