@@ -52,22 +52,31 @@ int mt_sink_owns_fd(int fd)
     return 0;
 }
 
+/* The /proc/self/fd scan runs only when one of our files exists whose
+ * descriptor is not known yet, and a few times at most per database: a
+ * file SQLite made but holds no descriptor for would otherwise be looked
+ * for at every commit. */
+#define MAX_FD_SCANS 8
+static int fd_scans;
+
 static void learn_fds(void)
 {
-    if (atomic_load(&owned[OWNED - 1]) >= 0)
-        return; /* all three known */
+    if (atomic_load(&owned[OWNED - 1]) >= 0 || fd_scans >= MAX_FD_SCANS)
+        return; /* all three known, or given up on */
     struct stat want[OWNED];
     static const char *const suffix[OWNED] = {"", "-wal", "-shm"};
-    int have = 0;
+    int missing = 0;
     for (int i = 0; i < OWNED; i++) {
         char p[4200];
         snprintf(p, sizeof p, "%s%s", db_path, suffix[i]);
-        if (stat(p, &want[i]) != 0)
+        if (atomic_load(&owned[i]) >= 0 || stat(p, &want[i]) != 0)
             want[i].st_ino = 0;
         else
-            have++;
+            missing++;
     }
-    DIR *d = have ? opendir("/proc/self/fd") : NULL;
+    DIR *d = missing ? opendir("/proc/self/fd") : NULL;
+    if (d)
+        fd_scans++;
     struct dirent *e;
     while (d && (e = readdir(d))) {
         int fd = atoi(e->d_name);
@@ -84,6 +93,7 @@ static void learn_fds(void)
 
 static void forget_fds(void)
 {
+    fd_scans = 0;
     for (int i = 0; i < OWNED; i++)
         atomic_store(&owned[i], -1);
 }
