@@ -146,3 +146,12 @@ void mt_control_yield_fd(int fd)
             "the trace ends here", fd);
     mt_control_stop("stopped", -1);
 }
+
+void mt_control_before_unload(void)
+{
+    if (!atomic_load(&mt_active) || mt_busy)
+        return;
+    mt_busy = 1;
+    mt_writer_sync();
+    mt_busy = 0;
+}

@@ -16,5 +16,8 @@ int mt_control_kept_fds(int out[3]);
 /* The program is about to put another file at fd (dup2): if fd holds the
  * trace, the trace ends here, cleanly, so nothing is written into its file. */
 void mt_control_yield_fd(int fd);
+/* A module is about to be unloaded: the module map must take its place in
+ * every stack recorded so far while it is still there to read. */
+void mt_control_before_unload(void);
 
 #endif

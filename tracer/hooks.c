@@ -423,12 +423,14 @@ MT_EXPORT int dup3(int fd, int target, int flags)
 
 /* ---- modules ---- */
 
-/* The unwinder caches rules by code address; once code is unmapped a new
- * module may take its addresses. */
+/* Stacks recorded so far may point into the module: the module map must
+ * see it before it goes.  And the unwinder caches rules by code address,
+ * which a module loaded later may take. */
 MT_EXPORT int dlclose(void *handle)
 {
     if (!RESOLVED(dlclose))
         return -1;
+    mt_control_before_unload();
     int rc = real.dlclose(handle);
     mt_unwind_forget();
     return rc;

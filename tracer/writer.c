@@ -439,6 +439,15 @@ void mt_writer_stop(const char *exit_kind, int status)
     pthread_mutex_unlock(&W.work);
 }
 
+void mt_writer_sync(void)
+{
+    if (!W.running)
+        return;
+    pthread_mutex_lock(&W.work);
+    drain(0);
+    pthread_mutex_unlock(&W.work);
+}
+
 void mt_writer_resume(void)
 {
     if (W.running || W.failed)

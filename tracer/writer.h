@@ -14,6 +14,10 @@ int mt_writer_start(const char *path, int force, int lazy);
  * the thread.  exit_kind: "exit", "_exit", "exec"; status < 0 when unknown.
  * Safe to call twice. */
 void mt_writer_stop(const char *exit_kind, int status);
+/* Drains every buffer now, on the calling thread: each stack recorded so
+ * far gets its trie nodes, and the module map every module they point into,
+ * before a dlclose may unmap one. */
+void mt_writer_sync(void);
 /* Reopens the same database after a failed exec. */
 void mt_writer_resume(void);
 
