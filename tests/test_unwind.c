@@ -22,7 +22,10 @@ static sqlite3 *trace_with(const char *unwinder, const char *what)
     snprintf(unwind, sizeof unwind, "MEMTRACE_UNWIND=%s", unwinder);
     char preload[] = "LD_PRELOAD=" PRELOAD_LIB;
     char *env[] = {preload, output, unwind, NULL};
-    char *argv[] = {FIXTURE("unwindfix"), (char *)what, NULL};
+    char *argv[] = {FIXTURE("unwindfix"), (char *)what, FIXTURE("plug1.so"), FIXTURE("plug2.so"),
+                    NULL};
+    if (strcmp(what, "plugins") != 0)
+        argv[2] = NULL;
     int status = th_run(argv, env, NULL, 0);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
     return th_open(db);
@@ -60,12 +63,14 @@ static int64_t meta(sqlite3 *db, const char *key)
     return th_int(db, "SELECT value FROM meta WHERE key = '%s'", key);
 }
 
-START_TEST(fast_path_matches_libunwind)
+/* Both runs of `what`: every tagged malloc in the same order, with the same
+ * frames; returns how many, and how many were cut at 64 frames. */
+static size_t same_stacks(sqlite3 *fast, sqlite3 *slow, size_t *deep)
 {
-    sqlite3 *fast = trace_with("fast", "all"), *slow = trace_with("libunwind", "all");
     size_t nf, ns;
     mt_alloc_event_t *ef = th_events(fast, &nf), *es = th_events(slow, &ns);
-    size_t i = 0, j = 0, tagged = 0, allocs = 0, deep = 0;
+    size_t i = 0, j = 0, tagged = 0;
+    *deep = 0;
     for (;; i++, j++) {
         while (i < nf && (ef[i].kind != MT_EV_ALLOC || ef[i].size < TAG_MIN))
             i++;
@@ -80,25 +85,65 @@ START_TEST(fast_path_matches_libunwind)
         ck_assert_msg(strcmp(a, b) == 0, "malloc(%llu):\nfast\n%s\nlibunwind\n%s",
                       (unsigned long long)ef[i].size, a, b);
         ck_assert_int_ge(df, 4);
-        deep += df == 64; /* the default MEMTRACE_DEPTH cuts the recursion */
+        *deep += df == 64; /* the default MEMTRACE_DEPTH cuts the recursion */
         free(a);
         free(b);
         tagged++;
     }
     ck_assert_uint_eq(i, nf);
     ck_assert_uint_eq(j, ns);
-    ck_assert_uint_eq(tagged, 2 * TAGGED_PER_THREAD);
+    free(ef);
+    free(es);
+    return tagged;
+}
+
+static int64_t count_allocs(sqlite3 *db)
+{
+    size_t n, allocs = 0;
+    mt_alloc_event_t *ev = th_events(db, &n);
+    for (size_t k = 0; k < n; k++)
+        allocs += ev[k].kind == MT_EV_ALLOC;
+    free(ev);
+    return (int64_t)allocs;
+}
+
+START_TEST(fast_path_matches_libunwind)
+{
+    sqlite3 *fast = trace_with("fast", "all"), *slow = trace_with("libunwind", "all");
+    size_t deep;
+    ck_assert_uint_eq(same_stacks(fast, slow, &deep), 2 * TAGGED_PER_THREAD);
     ck_assert_uint_eq(deep, 2 * 3); /* depths 70, 63 and 63 again */
-    for (size_t k = 0; k < ns; k++)
-        allocs += es[k].kind == MT_EV_ALLOC;
     /* every capture of the fast run stayed on the fast path */
     ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
-    ck_assert_int_eq(meta(slow, "unwind_slow"), (int64_t)allocs);
+    ck_assert_int_eq(meta(slow, "unwind_slow"), count_allocs(slow));
     /* the setting in force is part of the run's facts */
     ck_assert_int_eq(th_int(fast, "SELECT value = 'fast' FROM meta WHERE key = 'unwind'"), 1);
     ck_assert_int_eq(th_int(slow, "SELECT value = 'libunwind' FROM meta WHERE key = 'unwind'"), 1);
-    free(ef);
-    free(es);
+    sqlite3_close(fast);
+    sqlite3_close(slow);
+}
+END_TEST
+
+/* Cached rules of an unloaded module must not be applied to the module
+ * loaded at its addresses next, by either unwinder. */
+START_TEST(module_swap_forgets_rules)
+{
+    sqlite3 *fast = trace_with("fast", "plugins"), *slow = trace_with("libunwind", "plugins");
+    size_t deep;
+    ck_assert_uint_eq(same_stacks(fast, slow, &deep), 6);
+    ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
+    size_t n;
+    mt_alloc_event_t *ev = th_events(fast, &n);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == MT_EV_ALLOC && ev[i].size >= TAG_MIN) {
+            int64_t st = (int64_t)ev[i].stack;
+            ck_assert(th_stack_has(fast, st, FIXTURE("unwindfix"), "use_plugin"));
+            ck_assert(th_stack_has(fast, st, FIXTURE("unwindfix"), "main"));
+            seen++;
+        }
+    ck_assert_int_eq(seen, 6);
+    free(ev);
     sqlite3_close(fast);
     sqlite3_close(slow);
 }
@@ -170,6 +215,7 @@ Suite *unwind_suite(void)
     Suite *s = suite_create("unwind");
     TCase *t = tcase_create("preload");
     tcase_add_test(t, fast_path_matches_libunwind);
+    tcase_add_test(t, module_swap_forgets_rules);
     tcase_add_test(t, siblings_keep_their_own_frames);
     tcase_add_test(t, signal_frames_go_to_libunwind);
     tcase_add_test(t, growing_main_stack_stays_fast);

@@ -27,7 +27,14 @@ $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -o $@ $<
 
-all: $(TEST_BIN) $(FIXTURES)
+# One plugin built twice (tests/fixtures/plugins/plug.c): 512- and 8192-byte
+# frames behind the same layout.
+FIXTURE_PLUGINS := $(BUILD)/fixtures/plug1.so $(BUILD)/fixtures/plug2.so
+$(BUILD)/fixtures/plug%.so: tests/fixtures/plugins/plug.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) -O1 -g $(WARN) -shared -fPIC -DFRAME=$(if $(filter 1,$*),512,8192) -o $@ $<
+
+all: $(TEST_BIN) $(FIXTURES) $(FIXTURE_PLUGINS)
 
 check: all
 	CK_DEFAULT_TIMEOUT=120 CK_VERBOSITY=normal $(TEST_BIN)

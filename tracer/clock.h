@@ -3,10 +3,11 @@
  * TSC (its clocksource is "tsc": invariant and synchronized across CPUs) we
  * read the TSC and scale it, calibrated against CLOCK_MONOTONIC at start.
  *
- * Order across threads matters (a free on one thread, then a malloc of the
- * same address on another), so stamps taken after an operation use rdtscp,
- * which waits for every earlier load, and stamps taken before one may use
- * plain rdtsc, which always reads before any later store is visible. */
+ * Order across threads matters both ways (a free on one thread, then a
+ * malloc of the same address on another; a malloc, then the free of that
+ * pointer on the thread it was handed to), so every read is rdtscp, which
+ * waits for all earlier loads, as the vDSO's own read does.  Plain rdtsc
+ * may run ahead of the load that brought the pointer in. */
 #ifndef MT_CLOCK_H
 #define MT_CLOCK_H
 
@@ -43,17 +44,10 @@ static inline uint64_t mt_tsc_ns(uint64_t tsc)
     return mt_clock.ns0 + (uint64_t)(((mt_u128)d * mt_clock.mult) >> 32);
 }
 
-/* A stamp taken after an operation: never earlier than anything it saw. */
 static inline uint64_t mt_now(void)
 {
     unsigned aux;
     return mt_clock.on ? mt_tsc_ns(__rdtscp(&aux)) : mt_mono_ns();
-}
-
-/* A stamp taken before an operation: never later than anything it does. */
-static inline uint64_t mt_now_before(void)
-{
-    return mt_clock.on ? mt_tsc_ns(__rdtsc()) : mt_mono_ns();
 }
 
 #endif

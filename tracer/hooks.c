@@ -144,7 +144,7 @@ MT_EXPORT void free(void *p)
     if (!p || in_pool(p) || !RESOLVED(free))
         return;
     if (tracing())
-        mt_record_free(p, mt_now_before());
+        mt_record_free(p, mt_now());
     real.free(p);
 }
 
@@ -166,7 +166,7 @@ MT_EXPORT void *realloc(void *old, size_t n)
         return p;
     }
     size_t old_usable = malloc_usable_size(old);
-    uint64_t t0 = mt_now_before();
+    uint64_t t0 = mt_now();
     void *p = real.realloc(old, n);
     if (p)
         mt_record_realloc(old, p, n, old_usable, t0);
@@ -236,7 +236,7 @@ MT_EXPORT int munmap(void *addr, size_t len)
         return -1;
     }
     if (tracing())
-        mt_record_munmap(addr, len, mt_now_before());
+        mt_record_munmap(addr, len, mt_now());
     return real.munmap(addr, len);
 }
 
@@ -253,7 +253,7 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         errno = ENOSYS;
         return MAP_FAILED;
     }
-    uint64_t t0 = mt_now_before();
+    uint64_t t0 = mt_now();
     void *p = real.mremap(old, old_len, len, flags, target);
     if (p != MAP_FAILED && tracing())
         mt_record_mremap(old, old_len, p, len, t0);
@@ -278,7 +278,7 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
             mt_record_small_copy(d, s, n);                                     \
             return r;                                                          \
         }                                                                      \
-        uint64_t t0 = mt_now_before();                                         \
+        uint64_t t0 = mt_now();                                                \
         void *r = real.name args;                                              \
         mt_record_copy(sub, d, s, n, t0, mt_now());                            \
         return r;                                                              \

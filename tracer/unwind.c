@@ -9,17 +9,18 @@
 #include "unwind.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libunwind.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdatomic.h>
-#include <unistd.h>
 
 #include "common.h"
 #include "config.h"
+#include "stackmap.h"
 
 static uintptr_t self_start, self_end;
 static _Atomic uint64_t slow_count;
+static _Atomic uint32_t generation; /* of code mappings: bumped by dlclose */
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -68,7 +69,24 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
     int saved = errno;
     void *buf[MT_MAX_DEPTH + SELF_FRAMES];
     int want = (max > MT_MAX_DEPTH ? MT_MAX_DEPTH : max) + SELF_FRAMES;
-    int n = unw_backtrace(buf, want);
+    int n = 0;
+    if (MT_LIKELY(atomic_load_explicit(&generation, memory_order_relaxed) == 0)) {
+        n = unw_backtrace(buf, want);
+    } else {
+        /* unw_backtrace's trace cache survives unw_flush_cache: after a
+         * dlclose it may apply an unloaded module's rules to the one now at
+         * its addresses (wrong frames, or a crash).  Full steps do not. */
+        unw_context_t uc;
+        unw_cursor_t cur;
+        unw_getcontext(&uc);
+        if (unw_init_local(&cur, &uc) == 0) {
+            unw_word_t ip;
+            do {
+                unw_get_reg(&cur, UNW_REG_IP, &ip);
+                buf[n++] = (void *)ip;
+            } while (n < want && unw_step(&cur) > 0);
+        }
+    }
     int skip = 0;
     while (skip < n && in_self((uintptr_t)buf[skip]))
         skip++;
@@ -80,100 +98,42 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
     return out;
 }
 
-static uintptr_t hex(const char **p)
-{
-    uintptr_t v = 0;
-    for (;; (*p)++) {
-        char ch = **p;
-        int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (d < 0)
-            return v;
-        v = v << 4 | (uintptr_t)d;
-    }
-}
+/* The fast path walks only the thread's own stack: the main thread's
+ * [stack] or the mapping that holds its struct pthread (glibc puts it at the
+ * top of the thread's stack).  Neither is ever unmapped while the thread
+ * runs, so bounds found once stay good; the main stack grows down, keeping
+ * its top.  Other stacks (ucontext coroutines, sigaltstack) can be freed and
+ * reused behind our back: captures there go to libunwind.  A stack pointer
+ * off the home stack costs a maps scan the first few times, then one per
+ * SCAN_EVERY such captures, remembering the last foreign mapping met; the
+ * main stack growing is always looked at. */
+#define FREE_SCANS 8
+#define SCAN_EVERY 256
+#define MAIN_STACK_MAX (64u << 20) /* below its top: the main stack growing */
 
-/* Whether a /proc/self/maps line (NUL-terminated, no newline) is a stack
- * holding sp: a writable private anonymous mapping or [stack].  The heap and
- * file mappings are never trusted as bounds: they can shrink under us. */
-static int stack_line(const char *line, uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
-{
-    const char *p = line;
-    uintptr_t a = hex(&p);
-    if (*p++ != '-')
-        return 0;
-    uintptr_t b = hex(&p);
-    if (sp < a || sp >= b || p[0] != ' ' || p[1] != 'r' || p[2] != 'w' || p[4] != 'p')
-        return 0;
-    for (int field = 0; field < 4 && *p; field++) { /* perms, offset, dev, inode */
-        while (*p == ' ')
-            p++;
-        while (*p && *p != ' ')
-            p++;
-    }
-    while (*p == ' ')
-        p++;
-    if (*p && __builtin_strncmp(p, "[stack", 6) != 0)
-        return 0;
-    *lo = a;
-    *hi = b;
-    return 1;
-}
-
-/* The stack mapping holding sp, from /proc/self/maps read with plain
- * syscalls: once per thread (and per stack it switches to, a few times at
- * most).  Lines longer than the buffer are skipped whole. */
-static int find_stack(uintptr_t sp, uintptr_t *lo, uintptr_t *hi)
-{
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    char buf[1024];
-    size_t have = 0;
-    int found = 0, skipping = 0;
-    ssize_t n;
-    while (!found && (n = read(fd, buf + have, sizeof buf - 1 - have)) > 0) {
-        have += (size_t)n;
-        char *line = buf, *nl;
-        while (!found && (nl = __builtin_memchr(line, '\n', have - (size_t)(line - buf)))) {
-            *nl = 0;
-            found = !skipping && stack_line(line, sp, lo, hi);
-            skipping = 0;
-            line = nl + 1;
-        }
-        have -= (size_t)(line - buf);
-        __builtin_memmove(buf, line, have);
-        if (have == sizeof buf - 1) {
-            have = 0;
-            skipping = 1;
-        }
-    }
-    close(fd);
-    return found ? 0 : -1;
-}
-
-/* Stacks a thread may move to (coroutines) before its captures outside the
- * known one all go to libunwind.  The main stack growing keeps its top, and
- * is not a move. */
-#define MAX_MOVES 8
-
-static int stack_known(mt_unwind_cache_t *c, uintptr_t sp)
+static int on_home_stack(mt_unwind_cache_t *c, uintptr_t sp)
 {
     if (MT_LIKELY(sp >= c->stack_lo && sp < c->stack_hi))
         return 1;
-    if (c->moves >= MAX_MOVES)
+    if ((c->stack_hi && sp >= c->stack_hi) || (sp >= c->foreign_lo && sp < c->foreign_hi))
         return 0;
-    uintptr_t lo, hi;
-    int saved = errno; /* the program's malloc must not change it */
-    int rc = find_stack(sp, &lo, &hi);
-    errno = saved;
-    if (rc < 0 || (c->stack_hi && hi != c->stack_hi)) {
-        c->moves++;
-        c->last_n = 0; /* its frames were on another stack */
+    int growth = c->main_stack && sp >= c->stack_hi - MAIN_STACK_MAX;
+    if (!growth && c->scans >= FREE_SCANS && c->misses++ % SCAN_EVERY)
+        return 0;
+    c->scans++;
+    uintptr_t lo, hi, self = (uintptr_t)pthread_self();
+    int named;
+    if (mt_stack_mapping(sp, &lo, &hi, &named) < 0)
+        return 0;
+    int home = named || (self >= lo && self < hi);
+    if (!home || (c->stack_hi && hi != c->stack_hi)) {
+        c->foreign_lo = lo;
+        c->foreign_hi = hi;
+        return 0;
     }
-    if (rc < 0)
-        return 0;
     c->stack_lo = lo;
     c->stack_hi = hi;
+    c->main_stack = named;
     return 1;
 }
 
@@ -187,9 +147,11 @@ static inline const mt_cfi_rule_t *rule_of(mt_unwind_cache_t *c, uintptr_t pc)
     return c->rule[h].ok ? &c->rule[h].rule : NULL;
 }
 
-static _Atomic uint32_t generation;
-
-void mt_unwind_forget(void) { atomic_fetch_add_explicit(&generation, 1, memory_order_release); }
+void mt_unwind_forget(void)
+{
+    unw_flush_cache(unw_local_addr_space, 0, 0);
+    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+}
 
 /* Frame m of the last stack and everything outside it are still what they
  * were: each step from there read the same words it read then. */
@@ -257,7 +219,7 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
         fp = up;
     }
     uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0], pc = fp[1];
-    if (!stack_known(c, sp))
+    if (!on_home_stack(c, sp))
         return slow_unwind(ips, max, hash);
     uintptr_t lo = c->stack_lo, hi = c->stack_hi;
     int n = 0, m = c->last_n - 1, ended = 0;

@@ -29,8 +29,8 @@ typedef struct mt_step {
 } mt_step_t;
 
 /* Per thread: the rules of the code addresses it has unwound through, the
- * bounds of the stack it runs on (no read ever leaves them), and its last
- * complete stack, outermost frame first. */
+ * bounds of its own stack's mapping (no read ever leaves them), and its
+ * last stack, outermost frame first. */
 typedef struct mt_unwind_cache {
     struct {
         uintptr_t pc; /* 0 = empty */
@@ -38,8 +38,10 @@ typedef struct mt_unwind_cache {
         int ok; /* 0: pc is beyond the fast path */
     } rule[MT_RULE_CACHE];
     uint32_t gen;
-    uintptr_t stack_lo, stack_hi;
-    int moves;
+    uintptr_t stack_lo, stack_hi;     /* the thread's own stack */
+    uintptr_t foreign_lo, foreign_hi; /* the last other stack met */
+    uint32_t scans, misses;
+    int main_stack;                   /* stack_lo can move down */
     int last_n;        /* frames in last[]; 0 = nothing to reuse */
     int last_complete; /* last[0] is the outermost frame, not a cut at max */
     mt_step_t last[MT_MAX_DEPTH];

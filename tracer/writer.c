@@ -420,8 +420,8 @@ void mt_writer_stop(const char *exit_kind, int status)
     pthread_cond_signal(&W.wake);
     pthread_mutex_unlock(&W.wake_lock);
     pthread_join(W.thread, NULL);
-    W.running = 0;
     pthread_mutex_lock(&W.work);
+    W.running = 0; /* under W.work: a sync waiting for it must not drain after */
     if (!W.opened && W.lazy && !anything_pending()) {
         pthread_mutex_unlock(&W.work);
         return; /* a child that recorded nothing leaves no file */
@@ -441,10 +441,9 @@ void mt_writer_stop(const char *exit_kind, int status)
 
 void mt_writer_sync(void)
 {
-    if (!W.running)
-        return;
     pthread_mutex_lock(&W.work);
-    drain(0);
+    if (W.running) /* else stopped: the database may be closed already */
+        drain(0);
     pthread_mutex_unlock(&W.work);
 }
 
