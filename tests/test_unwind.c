@@ -107,6 +107,25 @@ static int64_t count_allocs(sqlite3 *db)
     return (int64_t)allocs;
 }
 
+/* How many tagged mallocs db holds; each stack must have every function
+ * named in fns (NULL-terminated) among its frames. */
+static int tagged_through(sqlite3 *db, const char *const fns[])
+{
+    size_t n;
+    mt_alloc_event_t *ev = th_events(db, &n);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind != MT_EV_ALLOC || ev[i].size < TAG_MIN)
+            continue;
+        for (const char *const *f = fns; *f; f++)
+            ck_assert_msg(th_stack_has(db, (int64_t)ev[i].stack, FIXTURE("unwindfix"), *f),
+                          "malloc(%llu) has no %s", (unsigned long long)ev[i].size, *f);
+        seen++;
+    }
+    free(ev);
+    return seen;
+}
+
 START_TEST(fast_path_matches_libunwind)
 {
     sqlite3 *fast = trace_with("fast", "all"), *slow = trace_with("libunwind", "all");
@@ -132,18 +151,7 @@ START_TEST(module_swap_forgets_rules)
     size_t deep;
     ck_assert_uint_eq(same_stacks(fast, slow, &deep), 6);
     ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
-    size_t n;
-    mt_alloc_event_t *ev = th_events(fast, &n);
-    int seen = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].kind == MT_EV_ALLOC && ev[i].size >= TAG_MIN) {
-            int64_t st = (int64_t)ev[i].stack;
-            ck_assert(th_stack_has(fast, st, FIXTURE("unwindfix"), "use_plugin"));
-            ck_assert(th_stack_has(fast, st, FIXTURE("unwindfix"), "main"));
-            seen++;
-        }
-    ck_assert_int_eq(seen, 6);
-    free(ev);
+    ck_assert_int_eq(tagged_through(fast, (const char *const[]){"use_plugin", "main", NULL}), 6);
     sqlite3_close(fast);
     sqlite3_close(slow);
 }
@@ -191,19 +199,8 @@ END_TEST
 START_TEST(signal_frames_go_to_libunwind)
 {
     sqlite3 *db = trace_with("fast", "signal");
-    size_t n;
-    mt_alloc_event_t *ev = th_events(db, &n);
-    int seen = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].kind == MT_EV_ALLOC && ev[i].size >= TAG_MIN) {
-            int64_t st = (int64_t)ev[i].stack;
-            ck_assert(th_stack_has(db, st, FIXTURE("unwindfix"), "handler"));
-            ck_assert(th_stack_has(db, st, FIXTURE("unwindfix"), "main"));
-            seen++;
-        }
-    ck_assert_int_eq(seen, 5);
+    ck_assert_int_eq(tagged_through(db, (const char *const[]){"handler", "main", NULL}), 5);
     ck_assert_int_eq(meta(db, "unwind_slow"), 5);
-    free(ev);
     sqlite3_close(db);
 }
 END_TEST
@@ -211,14 +208,8 @@ END_TEST
 START_TEST(growing_main_stack_stays_fast)
 {
     sqlite3 *db = trace_with("fast", "grow");
-    size_t n;
-    mt_alloc_event_t *ev = th_events(db, &n);
-    int seen = 0;
-    for (size_t i = 0; i < n; i++)
-        seen += ev[i].kind == MT_EV_ALLOC && ev[i].size >= TAG_MIN;
-    ck_assert_int_eq(seen, 101);
+    ck_assert_int_eq(tagged_through(db, (const char *const[]){NULL}), 101);
     ck_assert_int_eq(meta(db, "unwind_slow"), 0);
-    free(ev);
     sqlite3_close(db);
 }
 END_TEST
