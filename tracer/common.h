@@ -16,7 +16,6 @@
  * fine because libmemtrace.so is preloaded, never dlopen'ed. */
 #define MT_TLS __thread __attribute__((tls_model("initial-exec")))
 
-
 /* Set while a thread runs tracer code (or for good, in the writer thread):
  * every hook then passes straight through, so nothing the tracer does is
  * traced and nothing recurses. */

@@ -111,10 +111,15 @@ int mt_config_load(void)
     }
     mt_cfg.depth = (int)depth;
     const char *u = getenv("MEMTRACE_UNWIND");
-    if (u && strcmp(u, "fast") != 0 && strcmp(u, "libunwind") != 0) {
+    mt_cfg.libunwind_only = u ? mt_parse_unwind(u) : 0;
+    if (mt_cfg.libunwind_only < 0) {
         mt_warn("MEMTRACE_UNWIND=%s is neither fast nor libunwind; running untraced", u);
         return -1;
     }
-    mt_cfg.libunwind_only = u && strcmp(u, "libunwind") == 0;
     return 0;
+}
+
+int mt_parse_unwind(const char *s)
+{
+    return strcmp(s, "libunwind") == 0 ? 1 : strcmp(s, "fast") == 0 ? 0 : -1;
 }

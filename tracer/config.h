@@ -30,6 +30,9 @@ extern mt_config_t mt_cfg;
  * returns -1 (the program then runs untraced). */
 int mt_config_load(void);
 
+/* MEMTRACE_UNWIND's values: 1 for "libunwind", 0 for "fast", -1 else. */
+int mt_parse_unwind(const char *s);
+
 /* Parses "123", "64K", "1M", "2G"; -1 on anything else. */
 int mt_parse_size(const char *s, uint64_t *out);
 

@@ -98,7 +98,7 @@ int main(int argc, char **argv)
                               : a[2] == 'g' ? "MEMTRACE_GATHER_MIN" : "MEMTRACE_DEPTH";
             setenv(var, argv[++i], 1);
         } else if (strcmp(a, "--unwind") == 0 && i + 1 < argc) {
-            if (strcmp(argv[i + 1], "fast") != 0 && strcmp(argv[i + 1], "libunwind") != 0) {
+            if (mt_parse_unwind(argv[i + 1]) < 0) {
                 fprintf(stderr, "memtrace: --unwind %s: not fast or libunwind\n", argv[i + 1]);
                 return 2;
             }

@@ -39,14 +39,6 @@ void mt_stacks_init(void)
     arena = mt_map(ARENA_BYTES, 1);
 }
 
-static uint64_t hash_ips(const uintptr_t *ips, int depth)
-{
-    uint64_t h = MT_HASH_SEED;
-    for (int i = depth; i-- > 0;)
-        h = mt_hash_step(h, ips[i]);
-    return mt_hash_final(h, depth);
-}
-
 /* The claimer is between its CAS and the publish: a few ns, unless it was
  * another thread at the moment of a fork, which never finishes in the child.
  * So the wait is bounded; 0 tells the caller to treat the slot as taken by
@@ -118,7 +110,7 @@ static uint32_t intern_hashed(mt_tbuf_t *b, uint64_t h, const uintptr_t *ips, in
 
 uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
 {
-    return intern_hashed(b, hash_ips(ips, depth), ips, depth);
+    return intern_hashed(b, mt_stack_hash(ips, depth), ips, depth);
 }
 
 uint32_t mt_stack_capture(mt_tbuf_t *b, int max_depth)

@@ -55,14 +55,6 @@ static inline int in_self(uintptr_t pc) { return pc >= self_start && pc < self_e
  * is waste on deep (interpreter) stacks. */
 #define SELF_FRAMES 5
 
-static uint64_t hash_of(const uintptr_t *ips, int n)
-{
-    uint64_t h = MT_HASH_SEED;
-    for (int i = n; i-- > 0;)
-        h = mt_hash_step(h, ips[i]);
-    return mt_hash_final(h, n);
-}
-
 static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
 {
     atomic_fetch_add_explicit(&slow_count, 1, memory_order_relaxed);
@@ -93,7 +85,7 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
     int out = 0;
     for (int i = skip; i < n && out < max; i++)
         ips[out++] = (uintptr_t)buf[i];
-    *hash = hash_of(ips, out);
+    *hash = mt_stack_hash(ips, out);
     errno = saved;
     return out;
 }
@@ -139,7 +131,7 @@ static int on_home_stack(mt_unwind_cache_t *c, uintptr_t sp)
 
 static inline const mt_cfi_rule_t *rule_of(mt_unwind_cache_t *c, uintptr_t pc)
 {
-    unsigned h = (unsigned)((pc ^ (pc >> 11)) * 0x9E3779B1u) >> 22;
+    unsigned h = (unsigned)((pc ^ (pc >> 11)) * 0x9E3779B1u) >> (32 - MT_RULE_BITS);
     if (MT_UNLIKELY(c->rule[h].pc != pc)) {
         c->rule[h].pc = pc;
         c->rule[h].ok = mt_cfi_find(pc, &c->rule[h].rule) == 0;
@@ -195,7 +187,7 @@ static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, int max, int n, int m, ui
         ips[out++] = c->last[j].pc;
     int whole = n + m + 1 <= max;
     uint64_t h = keep(c, m + 1, n, c->last_complete);
-    *hash = whole ? mt_hash_final(h, out) : hash_of(ips, out);
+    *hash = whole ? mt_hash_final(h, out) : mt_stack_hash(ips, out);
     return out;
 }
 

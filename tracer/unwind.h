@@ -16,7 +16,8 @@
 #include "cfi.h"
 
 #define MT_MAX_DEPTH 256
-#define MT_RULE_CACHE 1024
+#define MT_RULE_BITS 10
+#define MT_RULE_CACHE (1 << MT_RULE_BITS)
 
 /* One frame of a walk: its registers, and the memory the step to its caller
  * read (the return address slot, and the saved-rbp slot if any).  The step
@@ -49,8 +50,7 @@ typedef struct mt_unwind_cache {
 } mt_unwind_cache_t;
 
 void mt_unwind_init(void);
-/* Captures up to max frames into ips and their hash (see stacks.h's
- * mt_stack_hash) into *hash. */
+/* Captures up to max frames into ips and their mt_stack_hash into *hash. */
 int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash);
 /* Code may have been unmapped (dlclose): every cached rule is suspect. */
 void mt_unwind_forget(void);
@@ -73,6 +73,15 @@ static inline uint64_t mt_hash_final(uint64_t h, int depth)
     h *= 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
     return h ? h : 1;
+}
+
+/* The hash of ips[0..depth) from scratch, as the chain gives it. */
+static inline uint64_t mt_stack_hash(const uintptr_t *ips, int depth)
+{
+    uint64_t h = MT_HASH_SEED;
+    for (int i = depth; i-- > 0;)
+        h = mt_hash_step(h, ips[i]);
+    return mt_hash_final(h, depth);
 }
 
 #endif
