@@ -3,12 +3,12 @@
 # hidden) and the launcher build/memtrace.  Never sanitized: it is preloaded.
 
 TRACER_LIB_SRCS := $(filter-out tracer/hooks.c tracer/control.c tracer/launcher.c \
-	tracer/sqlext.c,$(wildcard tracer/*.c))
+	tracer/sqlext.c,$(wildcard tracer/*.c)) format/batch.c
 TRACER_LIB      := $(BUILD)/libmt.a
 TRACER_LDLIBS   := -lsqlite3 -lunwind -lzstd -lpthread -ldl
 
-$(BUILD)/obj/tracer/%.o: SAN :=
-$(BUILD)/obj/tracer/%.o: PART_CFLAGS := -fPIC -fvisibility=hidden -fno-omit-frame-pointer
+$(BUILD)/obj/tracer/%.o $(BUILD)/obj/format/%.o: SAN :=
+$(BUILD)/obj/tracer/%.o $(BUILD)/obj/format/%.o: PART_CFLAGS := -fPIC -fvisibility=hidden -fno-omit-frame-pointer
 
 $(TRACER_LIB): $(TRACER_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
@@ -23,7 +23,7 @@ $(BUILD)/memtrace: $(BUILD)/obj/tracer/launcher.o $(TRACER_LIB)
 	$(CC) -o $@ $^ -lsqlite3
 
 # the loadable SQLite extension behind the alloc_events view
-$(BUILD)/memtrace-sqlite.so: $(BUILD)/obj/tracer/sqlext.o $(BUILD)/obj/tracer/batch.o
+$(BUILD)/memtrace-sqlite.so: $(BUILD)/obj/format/sqlext.o $(BUILD)/obj/format/batch.o
 	$(CC) -shared -o $@ $^ -Wl,--exclude-libs,ALL -l:libzstd.a
 
 all: $(BUILD)/libmemtrace.so $(BUILD)/memtrace $(BUILD)/memtrace-sqlite.so
