@@ -10,7 +10,7 @@ WARN     := -Wall -Wextra -Wpedantic -Werror
 OPT      ?= -O2 -g
 CSTD     := -std=c11 -D_GNU_SOURCE
 SAN      := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer)
-CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -Iformat -Itracer -Ianalyzer
+CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -I. -Itracer -Ianalyzer
 PREFIX   ?= /usr/local
 
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.
@@ -29,10 +29,18 @@ $(DEPS_STAMP): mk/deps.sh Makefile
 	@touch $@
 
 # One rule compiles every C file; each part adds its own flags by directory.
+# obj/ objects get the sanitizer; pic/ objects are for the preloaded library
+# and what it shares with the launcher: position-independent, hidden, with
+# frame pointers (the unwinder skips our own frames by them), never sanitized.
+PIC_CFLAGS := -fPIC -fvisibility=hidden -fno-omit-frame-pointer
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(PART_CFLAGS) -c $< -o $@
+$(BUILD)/pic/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PIC_CFLAGS) $(PART_CFLAGS) -c $< -o $@
 
+include format/format.mk
 include tracer/tracer.mk
 include analyzer/analyzer.mk
 include workloads/workloads.mk
@@ -65,4 +73,4 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/memtrace-sqlite.so
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace-report
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

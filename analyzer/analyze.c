@@ -105,7 +105,7 @@ static void on_copy(ctx_t *c, const mtr_event_t *e)
                      .dst = e->addr, .stack = e->stack, .tid = e->tid};
     cp.from = owner(mtr_blocks_holding(c->live, e->src));
     cp.to = owner(mtr_blocks_holding(c->live, e->addr));
-    if (e->copy_kind == MTR_COPY_REALLOC) {
+    if (e->copy_kind == MT_COPY_REALLOC) {
         /* the old block was released at the same instant; the new one
          * arrives with the REALLOC event that follows */
         stash_t *s = stash_of(c, e->tid);

@@ -36,7 +36,7 @@ typedef struct mtr_owner {
 } mtr_owner_t;
 
 typedef struct mtr_copy {
-    int kind; /* MTR_COPY_* (stream.h) */
+    int kind; /* MT_COPY_* (format/kinds.h), mempcpy read as memcpy */
     uint64_t ts, duration_ns, bytes, pieces, src, dst;
     uint32_t stack, tid;
     mtr_owner_t from, to;

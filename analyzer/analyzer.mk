@@ -12,8 +12,8 @@ $(ANALYZER_LIB): $(ANALYZER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/memtrace-report: $(BUILD)/obj/analyzer/main.o $(ANALYZER_LIB) $(TRACER_LIB)
-	$(CC) $(SAN) -o $@ $^ $(ANALYZER_LDLIBS) -lzstd
+$(BUILD)/memtrace-report: $(BUILD)/obj/analyzer/main.o $(ANALYZER_LIB) $(FORMAT_LIB)
+	$(CC) $(SAN) -o $@ $^ $(ANALYZER_LDLIBS)
 
 ifneq ($(wildcard analyzer/main.c),)
 all: $(BUILD)/memtrace-report

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "analyze.h"
-#include "config.h"
+#include "format/size.h"
 #include "diff.h"
 #include "frames.h"
 #include "gate.h"

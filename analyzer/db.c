@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "schema.h"
+#include "format/meta.h"
+#include "format/schema.h"
 
 static void say(char *err, size_t cap, const char *fmt, ...)
 {
@@ -20,23 +21,24 @@ static void say(char *err, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-static char *meta_text(sqlite3 *db, const char *key)
+static char *meta_text(sqlite3 *db, mt_meta_t key)
 {
     sqlite3_stmt *st;
     char *v = NULL;
     if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
         return NULL;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         v = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return v;
 }
 
-static int64_t meta_int(sqlite3 *db, const char *key, int64_t def)
+/* An absent or non-integer value reads as the key's default. */
+static int64_t meta_int(sqlite3 *db, mt_meta_t key)
 {
     char *v = meta_text(db, key);
-    int64_t r = def;
+    int64_t r = mt_meta_default(key);
     if (v) {
         char *end;
         long long x = strtoll(v, &end, 10);
@@ -45,6 +47,34 @@ static int64_t meta_int(sqlite3 *db, const char *key, int64_t def)
         free(v);
     }
     return r;
+}
+
+/* The first table a reader needs that the file lacks, or NULL. */
+static const char *missing_table(sqlite3 *db)
+{
+    static const struct {
+        const char *name;
+        int required;
+    } tables[] = {
+#define X(name, required, cols) {#name, required},
+        MT_TABLES(X)
+#undef X
+    };
+    const char *missing = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return "meta";
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0] && !missing; i++) {
+        if (!tables[i].required)
+            continue;
+        sqlite3_bind_text(st, 1, tables[i].name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            missing = tables[i].name;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return missing;
 }
 
 mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
@@ -83,8 +113,7 @@ mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
     }
     sqlite3_busy_timeout(db->sql, 2000);
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = 'schema_version'",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
             say(err, errcap, "%s: corrupt database: %s", path, sqlite3_errmsg(db->sql));
@@ -93,6 +122,7 @@ mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
                 sqlite3_errmsg(db->sql));
         goto fail;
     }
+    sqlite3_bind_text(st, 1, mt_meta_key(MT_META_SCHEMA_VERSION), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     db->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
@@ -107,30 +137,27 @@ mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
             db->schema_version, MT_SCHEMA_VERSION);
         goto fail;
     }
-    const char *need = "SELECT count(*) FROM sqlite_master WHERE name IN ('meta','modules',"
-                       "'stack_nodes','alloc_batches','copies','mappings','small_copies',"
-                       "'threads')";
-    if (sqlite3_prepare_v2(db->sql, need, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0) != 8) {
-        sqlite3_finalize(st);
-        say(err, errcap, "%s: memtrace database with tables missing", path);
+    const char *missing = missing_table(db->sql);
+    if (missing) {
+        say(err, errcap, "%s: memtrace database without its %s table", path, missing);
         goto fail;
     }
-    sqlite3_finalize(st);
     if (db->writable)
         sqlite3_exec(db->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
-    db->command = meta_text(db->sql, "command");
-    db->exe = meta_text(db->sql, "exe");
-    db->exit_kind = meta_text(db->sql, "exit_kind");
-    db->pid = meta_int(db->sql, "pid", -1);
-    db->ppid = meta_int(db->sql, "ppid", -1);
-    db->exit_status = meta_int(db->sql, "exit_status", -1);
-    db->exit_signal = meta_int(db->sql, "exit_signal", -1);
-    db->start_ns = (uint64_t)meta_int(db->sql, "start_ns", 0);
-    db->end_ns = (uint64_t)meta_int(db->sql, "end_ns", (int64_t)db->start_ns);
-    db->copy_min = (uint64_t)meta_int(db->sql, "copy_min", 65536);
-    db->gather_min = (uint64_t)meta_int(db->sql, "gather_min", 1 << 20);
-    db->complete = meta_int(db->sql, "complete", 0) == 1;
+    db->command = meta_text(db->sql, MT_META_COMMAND);
+    db->exe = meta_text(db->sql, MT_META_EXE);
+    db->exit_kind = meta_text(db->sql, MT_META_EXIT_KIND);
+    db->pid = meta_int(db->sql, MT_META_PID);
+    db->ppid = meta_int(db->sql, MT_META_PPID);
+    db->exit_status = meta_int(db->sql, MT_META_EXIT_STATUS);
+    db->exit_signal = meta_int(db->sql, MT_META_EXIT_SIGNAL);
+    db->start_ns = (uint64_t)meta_int(db->sql, MT_META_START_NS);
+    db->end_ns = (uint64_t)meta_int(db->sql, MT_META_END_NS);
+    if (db->end_ns < db->start_ns) /* no commit after the first: no time has passed */
+        db->end_ns = db->start_ns;
+    db->copy_min = (uint64_t)meta_int(db->sql, MT_META_COPY_MIN);
+    db->gather_min = (uint64_t)meta_int(db->sql, MT_META_GATHER_MIN);
+    db->complete = meta_int(db->sql, MT_META_COMPLETE) == 1;
     return db;
 fail:
     sqlite3_close(db->sql);

@@ -58,7 +58,7 @@ static void copies(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_report_t *r)
         const mtr_copy_t *c = &r->copies[i];
         mtr_jw_obj(w);
         mtr_jw_key(w, "k");
-        mtr_jw_str(w, mtr_copy_kind_names[c->kind]);
+        mtr_jw_str(w, mt_kind_name(MT_KINDS_COPY, c->kind));
         KU(w, "t", c->ts);
         KU(w, "d", c->duration_ns);
         KU(w, "b", c->bytes);

@@ -69,7 +69,7 @@ static void copy(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_copy_t *c)
 {
     mtr_jw_obj(w);
     mtr_jw_key(w, "kind");
-    mtr_jw_str(w, mtr_copy_kind_names[c->kind]);
+    mtr_jw_str(w, mt_kind_name(MT_KINDS_COPY, c->kind));
     mtr_jw_key(w, "bytes");
     mtr_jw_u64(w, c->bytes);
     mtr_jw_key(w, "count");

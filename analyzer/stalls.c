@@ -41,7 +41,7 @@ void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt)
          * gather is not also listed as a large copy */
         uint64_t fresh = cp->duration_ns > 1000000 ? cp->duration_ns : 1000000;
         uint64_t allocated = cp->to.ts > start ? cp->to.ts - start : 0;
-        int flush = cp->kind == MTR_COPY_GATHER && cp->pieces >= opt->flush_pieces &&
+        int flush = cp->kind == MT_COPY_GATHER && cp->pieces >= opt->flush_pieces &&
                     cp->to.known && cp->to.mapping == MTR_MAP_NONE && cp->ts >= allocated &&
                     cp->ts - allocated <= fresh && cp->bytes * 2 >= cp->to.size;
         if (!flush && cp->duration_ns < stall_ns)

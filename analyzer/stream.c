@@ -8,11 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "schema.h"
-
-const char *const mtr_copy_kind_names[MTR_COPY_KINDS] = {"memcpy", "memmove", "realloc",
-                                                         "gather"};
+#include "format/batch.h"
 
 typedef struct source {
     sqlite3_stmt *st;
@@ -50,24 +46,16 @@ static inline int before(const mtr_stream_t *s, size_t a, size_t b)
     return a < b;
 }
 
-static void fail(mtr_stream_t *s, const char *what)
+/* what went wrong; SQLite's own message is added when it was SQLite's error */
+static void fail_as(mtr_stream_t *s, const char *what, int sql)
 {
     if (!s->failed)
-        snprintf(s->err, s->errcap, "%s: damaged trace (%s: %s)", s->db->path, what,
-                 sqlite3_errmsg(s->db->sql));
+        snprintf(s->err, s->errcap, "%s: damaged trace (%s%s%s)", s->db->path, what,
+                 sql ? ": " : "", sql ? sqlite3_errmsg(s->db->sql) : "");
     s->failed = 1;
 }
 
-static int copy_kind(const char *k)
-{
-    if (!strcmp(k, "memmove"))
-        return MTR_COPY_MEMMOVE;
-    if (!strcmp(k, "realloc"))
-        return MTR_COPY_REALLOC;
-    if (!strcmp(k, "gather"))
-        return MTR_COPY_GATHER;
-    return MTR_COPY_MEMCPY; /* memcpy, mempcpy */
-}
+static void fail(mtr_stream_t *s, const char *what) { fail_as(s, what, 1); }
 
 /* Loads the next event of src into its other slot and makes it src->cur;
  * 0 when exhausted. */
@@ -91,12 +79,12 @@ static int advance(mtr_stream_t *s, source_t *src)
             src->open = mt_batch_open(&src->rd, sqlite3_column_blob(st, 1),
                                       (size_t)sqlite3_column_bytes(st, 1), n) == 0;
             if (!src->open) {
-                fail(s, "undecodable allocation batch");
+                fail_as(s, "undecodable allocation batch", 0);
                 return 0;
             }
         }
         if (got < 0) {
-            fail(s, "undecodable allocation batch");
+            fail_as(s, "undecodable allocation batch", 0);
             return 0;
         }
         /* the copy and mapping fields keep their zeros from the first event */
@@ -106,8 +94,7 @@ static int advance(mtr_stream_t *s, source_t *src)
         e->size = a.size;
         e->old_addr = a.old_addr;
         e->stack = (uint32_t)a.stack;
-        e->kind = a.kind == MT_EV_ALLOC ? MTR_EV_ALLOC
-                  : a.kind == MT_EV_FREE ? MTR_EV_FREE : MTR_EV_REALLOC;
+        e->kind = a.kind; /* the decoder returns stored kinds only */
         return 1;
     }
     int rc = sqlite3_step(st);
@@ -123,8 +110,14 @@ static int advance(mtr_stream_t *s, source_t *src)
     if (src->is_copy) {
         e->kind = MTR_EV_COPY;
         e->end_ts = (uint64_t)sqlite3_column_int64(st, 2);
-        const unsigned char *k = sqlite3_column_text(st, 3);
-        e->copy_kind = copy_kind(k ? (const char *)k : "");
+        const char *k = (const char *)sqlite3_column_text(st, 3);
+        e->copy_kind = mt_kind_parse(MT_KINDS_COPY, k);
+        if (e->copy_kind < 0) {
+            fail_as(s, "a copy of an unknown kind", 0);
+            return 0;
+        }
+        if (e->copy_kind == MT_COPY_MEMPCPY)
+            e->copy_kind = MT_COPY_MEMCPY;
         e->src = (uint64_t)sqlite3_column_int64(st, 4);
         e->addr = (uint64_t)sqlite3_column_int64(st, 5);
         e->size = (uint64_t)sqlite3_column_int64(st, 6);
@@ -132,10 +125,12 @@ static int advance(mtr_stream_t *s, source_t *src)
         e->stack = (uint32_t)sqlite3_column_int64(st, 8);
         e->id = sqlite3_column_int64(st, 9);
     } else {
-        const unsigned char *k = sqlite3_column_text(st, 2);
-        e->kind = !k ? MTR_EV_MMAP
-                  : !strcmp((const char *)k, "munmap") ? MTR_EV_MUNMAP
-                  : !strcmp((const char *)k, "mremap") ? MTR_EV_MREMAP : MTR_EV_MMAP;
+        int k = mt_kind_parse(MT_KINDS_MAP, (const char *)sqlite3_column_text(st, 2));
+        if (k < 0) {
+            fail_as(s, "a mapping of an unknown kind", 0);
+            return 0;
+        }
+        e->kind = MTR_EV_MMAP - MT_MAP_MMAP + k;
         e->addr = (uint64_t)sqlite3_column_int64(st, 3);
         e->size = (uint64_t)sqlite3_column_int64(st, 4);
         e->old_addr = (uint64_t)sqlite3_column_int64(st, 5);

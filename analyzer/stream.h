@@ -7,18 +7,21 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "format/kinds.h"
 
+/* The allocation events keep their stored numbers (format/kinds.h); copies
+ * and the mapping kinds follow. */
 enum {
-    MTR_EV_ALLOC = 1, /* addr, size, stack */
-    MTR_EV_FREE,      /* addr */
-    MTR_EV_REALLOC,   /* addr (new), size, old_addr, stack; the old block was freed just before */
-    MTR_EV_COPY,      /* copy_kind, src, dst = addr, size = bytes, end_ts, pieces, stack, id */
-    MTR_EV_MMAP,      /* addr, size, anon, stack */
-    MTR_EV_MUNMAP,    /* addr, size */
-    MTR_EV_MREMAP,    /* addr, size, old_addr, old_size, stack */
+    MTR_EV_ALLOC = MT_EV_ALLOC,     /* addr, size, stack */
+    MTR_EV_FREE = MT_EV_FREE,       /* addr */
+    MTR_EV_REALLOC = MT_EV_REALLOC, /* addr (new), size, old_addr, stack; the old block
+                                     * was freed just before */
+    MTR_EV_COPY = MT_EV_END,        /* copy_kind, src, dst = addr, size = bytes, end_ts,
+                                     * pieces, stack, id */
+    MTR_EV_MMAP = MTR_EV_COPY + 1 + MT_MAP_MMAP, /* addr, size, anon, stack */
+    MTR_EV_MUNMAP = MTR_EV_COPY + 1 + MT_MAP_MUNMAP, /* addr, size */
+    MTR_EV_MREMAP = MTR_EV_COPY + 1 + MT_MAP_MREMAP, /* addr, size, old_addr, old_size, stack */
 };
-enum { MTR_COPY_MEMCPY, MTR_COPY_MEMMOVE, MTR_COPY_REALLOC, MTR_COPY_GATHER, MTR_COPY_KINDS };
-extern const char *const mtr_copy_kind_names[MTR_COPY_KINDS];
 
 typedef struct mtr_event {
     uint64_t ts;
@@ -26,7 +29,8 @@ typedef struct mtr_event {
     uint32_t tid;
     uint64_t addr, size, old_addr, old_size;
     uint32_t stack;
-    int copy_kind, anon;
+    int copy_kind; /* MT_COPY_*; a mempcpy reads as memcpy: the same copy */
+    int anon;
     uint64_t src, end_ts, pieces;
     int64_t id; /* copies.id */
 } mtr_event_t;

@@ -93,8 +93,8 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
 static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)
 {
     char b[32], d[32], w[1024];
-    fprintf(out, "  %-8s %10s", mtr_copy_kind_names[c->kind], mtr_human_bytes(c->bytes, b));
-    if (c->kind == MTR_COPY_GATHER)
+    fprintf(out, "  %-8s %10s", mt_kind_name(MT_KINDS_COPY, c->kind), mtr_human_bytes(c->bytes, b));
+    if (c->kind == MT_COPY_GATHER)
         fprintf(out, " in %llu pieces", (unsigned long long)c->pieces);
     fprintf(out, ", %s, at %s\n", mtr_human_ns(c->duration_ns, d),
             mtr_text_where(f, c->stack, w, sizeof w));
@@ -147,12 +147,12 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
                     mtr_human_ns(pb->ts, b), mtr_text_where(f, pb->stack, w, sizeof w));
         for (size_t k = 0; k < pb->nfill; k++) {
             const mtr_copy_t *cp = &r->fills[pb->first_fill + k];
-            if (cp->kind != MTR_COPY_GATHER && cp->pieces > 1)
+            if (cp->kind != MT_COPY_GATHER && cp->pieces > 1)
                 fprintf(out, "      filled by %llu %ss, %s in all, at %s\n",
-                        (unsigned long long)cp->pieces, mtr_copy_kind_names[cp->kind],
+                        (unsigned long long)cp->pieces, mt_kind_name(MT_KINDS_COPY, cp->kind),
                         mtr_human_bytes(cp->bytes, a), mtr_text_where(f, cp->stack, w, sizeof w));
             else
-                fprintf(out, "      filled by %s of %s at %s\n", mtr_copy_kind_names[cp->kind],
+                fprintf(out, "      filled by %s of %s at %s\n", mt_kind_name(MT_KINDS_COPY, cp->kind),
                         mtr_human_bytes(cp->bytes, a), mtr_text_where(f, cp->stack, w, sizeof w));
             if (cp->from.known)
                 fprintf(out, "        from the %s block allocated at %s\n",

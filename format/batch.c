@@ -4,13 +4,11 @@
  * zigzag deltas from the previous event's address, old addresses zigzag
  * deltas from their event's address, sizes and stacks plain varints (zstd
  * finds their repeats).  Columns hold entries only for kinds that have them. */
-#include "batch.h"
+#include "format/batch.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
-
-#include "schema.h"
 
 enum { COL_KIND = MT_COL_KIND, COL_TIME, COL_ADDR, COL_OLD, COL_SIZE, COL_STACK, NCOLS };
 #define MAGIC "MTB1"

@@ -3,13 +3,13 @@
  * kind, time delta, address delta, old address, size and stack, each a run of
  * LEB128 varints (signed ones zigzag), the whole body zstd-compressed.
  * Shared by the tracer (encoder), the analyzer and the sqlite extension. */
-#ifndef MT_BATCH_H
-#define MT_BATCH_H
+#ifndef MT_FORMAT_BATCH_H
+#define MT_FORMAT_BATCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "schema.h"
+#include "format/kinds.h"
 
 typedef struct mt_alloc_event {
     uint64_t ts;       /* CLOCK_MONOTONIC ns */
@@ -17,7 +17,7 @@ typedef struct mt_alloc_event {
     uint64_t old_addr; /* realloc: block it was moved or grown from */
     uint64_t size;     /* requested bytes (alloc, realloc) */
     uint64_t stack;    /* stack_nodes.id (alloc, realloc) */
-    uint8_t kind;      /* MT_EV_* */
+    uint8_t kind;      /* MT_EV_* (format/kinds.h) */
 } mt_alloc_event_t;
 
 /* Encodes n events into a malloc'ed blob; returns its length, 0 on failure. */
@@ -87,7 +87,7 @@ static inline int mt_batch_next(mt_batch_reader_t *r, mt_alloc_event_t *e)
     }
     r->left--;
     uint8_t kind = *r->p[MT_COL_KIND]++;
-    if (kind < MT_EV_ALLOC || kind > MT_EV_REALLOC) {
+    if (kind <= MT_EV_NONE || kind >= MT_EV_END) {
         r->bad = 1;
         return -1;
     }

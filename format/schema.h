@@ -2,8 +2,8 @@
  * The tracer writes it, the analyzer reads it, the sqlite3 shell can query it.
  * Bump MT_SCHEMA_VERSION on any change a reader must know about; readers refuse
  * a version newer than theirs. */
-#ifndef MT_SCHEMA_H
-#define MT_SCHEMA_H
+#ifndef MT_FORMAT_SCHEMA_H
+#define MT_FORMAT_SCHEMA_H
 
 #define MT_SCHEMA_VERSION 1
 
@@ -15,75 +15,71 @@
  * node gives the frames innermost first; node 0 is the empty stack.  Frame
  * addresses are return addresses (call site + 1), so symbolize ip - 1.
  *
- * meta          key/value facts about the run:
- *               schema_version, tool_version, command (argv joined by spaces),
- *               exe, pid, ppid, start_realtime_ns, start_ns, end_ns, page_size,
- *               copy_min, gather_min, max_depth, unwind (fast|libunwind), clock,
- *               unwind_slow (stacks the fast unwinder handed to libunwind),
- *               exit_kind (exit|exec|_exit|signal|stopped: the program put
- *               another file at the trace's descriptor), exit_status,
- *               exit_signal, complete (1 once the tracer closed the file
- *               cleanly; absent for a killed process).
+ * meta          key/value facts about the run: the keys, their types and
+ *               defaults are format/meta.h's list.
  * threads       one row per traced thread.
  * modules       the module map at the time stacks were taken, for offline
  *               symbolization: file offset of ip = ip - bias.  build_id is hex.
  * stack_nodes   the call-stack trie.
  * alloc_batches allocation events (malloc & co, free, realloc) of one thread,
- *               in time order, compressed (see tracer/batch.h for the codec).
+ *               in time order, compressed (format/batch.h is the codec;
+ *               format/kinds.h the kinds).
  * alloc_events a view of every allocation event (batch, tid, ts_ns, kind
  *               alloc|free|realloc, addr, size, old_addr, stack); it needs the
  *               extension: `sqlite3 run.db -cmd '.load build/memtrace-sqlite'`.
- * copies        memcpy/memmove/mempcpy (and _chk forms) of at least copy_min
+ * copies        (kinds: format/kinds.h) memcpy/memmove/mempcpy (and _chk
+ *               forms) of at least copy_min
  *               bytes; realloc moves (bytes = min(old usable size, new size));
  *               gathers: runs of small copies into one block of at least
  *               gather_min bytes (pieces, first piece start .. last piece end,
  *               stack and src of the first piece).
- * mappings      mmap/munmap/mremap; anon = 1 for anonymous memory (meaningful
- *               on mmap rows; an munmap or mremap applies to whatever range
- *               it covers).
+ * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
+ *               anonymous memory (meaningful on mmap rows; an munmap or
+ *               mremap applies to whatever range it covers).
  * small_copies  copies below copy_min, aggregated per thread and size class:
  *               class k holds sizes in [2^k, 2^(k+1)), class 0 also size 0.
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
 
-#define MT_SCHEMA_SQL                                                          \
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"            \
-    "CREATE TABLE IF NOT EXISTS threads(tid INTEGER PRIMARY KEY,"              \
-    " first_ns INTEGER NOT NULL, name TEXT);"                                  \
-    "CREATE TABLE IF NOT EXISTS modules(id INTEGER PRIMARY KEY,"               \
-    " path TEXT NOT NULL, bias INTEGER NOT NULL, start INTEGER NOT NULL,"      \
-    " end INTEGER NOT NULL, build_id TEXT, load_ns INTEGER NOT NULL);"         \
-    "CREATE TABLE IF NOT EXISTS stack_nodes(id INTEGER PRIMARY KEY,"           \
-    " parent INTEGER NOT NULL, ip INTEGER NOT NULL);"                          \
-    "CREATE TABLE IF NOT EXISTS alloc_batches(id INTEGER PRIMARY KEY,"         \
-    " tid INTEGER NOT NULL, first_ns INTEGER NOT NULL,"                        \
-    " last_ns INTEGER NOT NULL, count INTEGER NOT NULL,"                       \
-    " data BLOB NOT NULL);"                                                    \
-    "CREATE TABLE IF NOT EXISTS copies(id INTEGER PRIMARY KEY,"                \
-    " ts_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, tid INTEGER NOT NULL,"  \
-    " kind TEXT NOT NULL, src INTEGER NOT NULL, dst INTEGER NOT NULL,"         \
-    " bytes INTEGER NOT NULL, pieces INTEGER NOT NULL, stack INTEGER NOT NULL);" \
-    "CREATE TABLE IF NOT EXISTS mappings(id INTEGER PRIMARY KEY,"              \
-    " ts_ns INTEGER NOT NULL, tid INTEGER NOT NULL, kind TEXT NOT NULL,"       \
-    " addr INTEGER NOT NULL, size INTEGER NOT NULL, old_addr INTEGER NOT NULL," \
-    " old_size INTEGER NOT NULL, prot INTEGER NOT NULL, flags INTEGER NOT NULL," \
-    " fd INTEGER NOT NULL, anon INTEGER NOT NULL, stack INTEGER NOT NULL);"    \
-    "CREATE TABLE IF NOT EXISTS small_copies(tid INTEGER NOT NULL,"            \
-    " size_class INTEGER NOT NULL, count INTEGER NOT NULL,"                    \
-    " bytes INTEGER NOT NULL, PRIMARY KEY(tid, size_class));"                  \
-    "CREATE TABLE IF NOT EXISTS symbols(module INTEGER NOT NULL,"              \
-    " offset INTEGER NOT NULL, depth INTEGER NOT NULL, function TEXT,"         \
-    " file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth));"           \
-    "CREATE VIEW IF NOT EXISTS alloc_events AS SELECT * FROM mt_alloc_events;"
+/* X(table, required, "columns"): required tables must exist for a reader
+ * to accept a file; symbols is the analyzer's own, made when it first
+ * writes there. */
+#define MT_TABLES(X)                                                                       \
+    X(meta, 1, "key TEXT PRIMARY KEY, value")                                              \
+    X(threads, 1, "tid INTEGER PRIMARY KEY, first_ns INTEGER NOT NULL, name TEXT")         \
+    X(modules, 1,                                                                          \
+      "id INTEGER PRIMARY KEY, path TEXT NOT NULL, bias INTEGER NOT NULL,"                 \
+      " start INTEGER NOT NULL, end INTEGER NOT NULL, build_id TEXT,"                      \
+      " load_ns INTEGER NOT NULL")                                                         \
+    X(stack_nodes, 1,                                                                      \
+      "id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, ip INTEGER NOT NULL")              \
+    X(alloc_batches, 1,                                                                    \
+      "id INTEGER PRIMARY KEY, tid INTEGER NOT NULL, first_ns INTEGER NOT NULL,"           \
+      " last_ns INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL")             \
+    X(copies, 1,                                                                           \
+      "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,"           \
+      " tid INTEGER NOT NULL, kind TEXT NOT NULL, src INTEGER NOT NULL,"                   \
+      " dst INTEGER NOT NULL, bytes INTEGER NOT NULL, pieces INTEGER NOT NULL,"            \
+      " stack INTEGER NOT NULL")                                                           \
+    X(mappings, 1,                                                                         \
+      "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, tid INTEGER NOT NULL,"              \
+      " kind TEXT NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,"                 \
+      " old_addr INTEGER NOT NULL, old_size INTEGER NOT NULL, prot INTEGER NOT NULL,"      \
+      " flags INTEGER NOT NULL, fd INTEGER NOT NULL, anon INTEGER NOT NULL,"               \
+      " stack INTEGER NOT NULL")                                                           \
+    X(small_copies, 1,                                                                     \
+      "tid INTEGER NOT NULL, size_class INTEGER NOT NULL, count INTEGER NOT NULL,"         \
+      " bytes INTEGER NOT NULL, PRIMARY KEY(tid, size_class)")                             \
+    X(symbols, 0,                                                                          \
+      "module INTEGER NOT NULL, offset INTEGER NOT NULL, depth INTEGER NOT NULL,"          \
+      " function TEXT, file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth)")
 
-/* Event kinds inside alloc_batches. */
-enum {
-    MT_EV_ALLOC = 1,   /* addr, size, stack */
-    MT_EV_FREE = 2,    /* addr */
-    /* The new block of a realloc(old_addr != NULL): addr, size, stack.  The
-     * old block was released by the MT_EV_FREE just before it in the same
-     * thread, timed before the call, so no other thread's reuse of either
-     * address can be ordered wrongly. */
-    MT_EV_REALLOC = 3,
-};
+/* The view over the extension's eponymous table (format/sqlext.c). */
+#define MT_ALLOC_EVENTS_VTAB "mt_alloc_events"
+
+#define MT_TABLE_DDL_(name, required, cols) "CREATE TABLE IF NOT EXISTS " #name "(" cols ");"
+/* The whole schema, idempotent: every table, then the alloc_events view. */
+#define MT_SCHEMA_SQL                                                                      \
+    MT_TABLES(MT_TABLE_DDL_)                                                               \
+    "CREATE VIEW IF NOT EXISTS alloc_events AS SELECT * FROM " MT_ALLOC_EVENTS_VTAB ";"
 
 #endif

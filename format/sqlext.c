@@ -9,8 +9,9 @@ SQLITE_EXTENSION_INIT1
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "schema.h"
+#include "format/batch.h"
+#include "format/kinds.h"
+#include "format/schema.h"
 
 enum { COL_BATCH, COL_TID, COL_TS, COL_KIND, COL_ADDR, COL_SIZE, COL_OLD, COL_STACK };
 
@@ -131,14 +132,15 @@ static int xeof(sqlite3_vtab_cursor *cur) { return ((cursor_t *)cur)->eof; }
 
 static int xcolumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
-    static const char *const kinds[] = {"?", "alloc", "free", "realloc"};
     cursor_t *c = (cursor_t *)cur;
     const mt_alloc_event_t *e = &c->ev[c->at];
     switch (col) {
     case COL_BATCH: sqlite3_result_int64(ctx, c->batch); break;
     case COL_TID: sqlite3_result_int64(ctx, c->tid); break;
     case COL_TS: sqlite3_result_int64(ctx, (sqlite3_int64)e->ts); break;
-    case COL_KIND: sqlite3_result_text(ctx, kinds[e->kind & 3], -1, SQLITE_STATIC); break;
+    case COL_KIND:
+        sqlite3_result_text(ctx, mt_kind_name(MT_KINDS_ALLOC, e->kind), -1, SQLITE_STATIC);
+        break;
     case COL_ADDR: sqlite3_result_int64(ctx, (sqlite3_int64)e->addr); break;
     case COL_SIZE: sqlite3_result_int64(ctx, (sqlite3_int64)e->size); break;
     case COL_OLD: sqlite3_result_int64(ctx, (sqlite3_int64)e->old_addr); break;
@@ -165,5 +167,5 @@ __attribute__((visibility("default"))) int sqlite3_memtracesqlite_init(
 {
     (void)err;
     SQLITE_EXTENSION_INIT2(api);
-    return sqlite3_create_module(db, "mt_alloc_events", &module, NULL);
+    return sqlite3_create_module(db, MT_ALLOC_EVENTS_VTAB, &module, NULL);
 }

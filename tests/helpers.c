@@ -92,6 +92,17 @@ int64_t th_int(sqlite3 *db, const char *fmt, ...)
     return v;
 }
 
+int64_t th_meta(sqlite3 *db, mt_meta_t key)
+{
+    return th_int(db, "SELECT value FROM meta WHERE key = '%s'", mt_meta_key(key));
+}
+
+int th_meta_is(sqlite3 *db, mt_meta_t key, const char *text)
+{
+    return th_int(db, "SELECT value = '%s' FROM meta WHERE key = '%s'", text,
+                  mt_meta_key(key)) == 1;
+}
+
 mt_alloc_event_t *th_events(sqlite3 *db, size_t *n)
 {
     size_t total = (size_t)th_int(db, "SELECT coalesce(sum(count), 0) FROM alloc_batches");

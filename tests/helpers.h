@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
+#include "format/batch.h"
+#include "format/meta.h"
 
 #define FIXTURE(name) MT_BUILD_DIR "/fixtures/" name
 #define PRELOAD_LIB MT_BUILD_DIR "/libmemtrace.so"
@@ -27,6 +28,11 @@ int th_trace(const char *db, char *const argv[], char *out, size_t cap);
 sqlite3 *th_open(const char *path);
 /* First column of the first row of a query as an integer (-1 if no row). */
 int64_t th_int(sqlite3 *db, const char *sql_fmt, ...);
+
+/* meta's value of key as an integer, -1 when absent. */
+int64_t th_meta(sqlite3 *db, mt_meta_t key);
+/* 1 when meta holds key with the value text. */
+int th_meta_is(sqlite3 *db, mt_meta_t key, const char *text);
 
 /* All allocation events of the database, in batch order (malloc'ed). */
 mt_alloc_event_t *th_events(sqlite3 *db, size_t *n);

@@ -127,14 +127,14 @@ START_TEST(copies_attributed_to_allocations)
     tg_alloc(1, 10, 0x100000, MiB, sa);
     tg_alloc(1, 20, 0x300000, MiB + 16, sb);
     tg_mmap(25, 0x7f0000000000, 2 * MiB, 1, sm);
-    tg_copy(1, 30, 100, "memcpy", 0x100000, 0x300010, MiB, 1, sc);
-    tg_copy(1, 40, 100, "memmove", 0x7f0000001000, 0x100000, 512 * 1024, 1, sc);
-    tg_copy(1, 50, 100, "memcpy", 0x7ffc00000000, 0x100000, 256 * 1024, 1, sc); /* stack */
+    tg_copy(1, 30, 100, MT_COPY_MEMCPY, 0x100000, 0x300010, MiB, 1, sc);
+    tg_copy(1, 40, 100, MT_COPY_MEMMOVE, 0x7f0000001000, 0x100000, 512 * 1024, 1, sc);
+    tg_copy(1, 50, 100, MT_COPY_MEMCPY, 0x7ffc00000000, 0x100000, 256 * 1024, 1, sc); /* stack */
     tg_close(60, 1);
     const mtr_report_t *r = analyze();
     ck_assert_uint_eq(r->ncopies, 3);
     const mtr_copy_t *c = &r->copies[0]; /* largest first */
-    ck_assert_int_eq(c->kind, MTR_COPY_MEMCPY);
+    ck_assert_int_eq(c->kind, MT_COPY_MEMCPY);
     ck_assert_uint_eq(c->bytes, MiB);
     ck_assert(c->from.known && c->to.known);
     ck_assert_uint_eq(c->from.stack, sa);
@@ -142,7 +142,7 @@ START_TEST(copies_attributed_to_allocations)
     ck_assert_uint_eq(c->to.addr, 0x300000);
     ck_assert_uint_eq(c->stack, sc);
     c = &r->copies[1];
-    ck_assert_int_eq(c->kind, MTR_COPY_MEMMOVE);
+    ck_assert_int_eq(c->kind, MT_COPY_MEMMOVE);
     ck_assert_int_eq(c->from.mapping, MTR_MAP_ANON);
     ck_assert_uint_eq(c->from.stack, sm);
     ck_assert_uint_eq(c->to.stack, sa);
@@ -176,7 +176,7 @@ START_TEST(extra_copies_payload_plus_one_copy)
     uint32_t arr = stack1(0x1), bytes = stack1(0x2), cp = stack1(0x3);
     tg_alloc(1, 10, 0x7f0000000000, 100 * MiB, arr);
     tg_alloc(1, 20, 0x7f1000000000, 100 * MiB, bytes);
-    tg_copy(1, 30, 5 * MS, "memcpy", 0x7f0000000000, 0x7f1000000000, 100 * MiB, 1, cp);
+    tg_copy(1, 30, 5 * MS, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000, 100 * MiB, 1, cp);
     tg_free(1, 40 * MS, 0x7f1000000000);
     tg_close(50 * MS, 1);
     const mtr_report_t *r = analyze();
@@ -202,7 +202,7 @@ START_TEST(extra_copies_small_blocks_joined)
     for (int i = 0; i < 1600; i++)
         tg_alloc(1, t++, 0x600000000000 + (uint64_t)i * 0x20000, 64 * 1024, recv);
     tg_alloc(1, t++, 0x7f1000000000, 100 * MiB, join);
-    tg_copy(1, t++, 1000, "gather", 0x600000000000, 0x7f1000000000, 100 * MiB, 1600, gat);
+    tg_copy(1, t++, 1000, MT_COPY_GATHER, 0x600000000000, 0x7f1000000000, 100 * MiB, 1600, gat);
     t += 1000;
     for (int i = 0; i < 1600; i++)
         tg_free(1, t++, 0x600000000000 + (uint64_t)i * 0x20000);
@@ -220,7 +220,7 @@ START_TEST(extra_copies_small_blocks_joined)
             ck_assert_uint_eq(r->buffers[i].bytes, 100 * MiB);
         } else if (r->buffers[i].stack == join) {
             ck_assert_uint_eq(r->buffers[i].nfill, 1);
-            ck_assert_int_eq(r->fills[r->buffers[i].first_fill].kind, MTR_COPY_GATHER);
+            ck_assert_int_eq(r->fills[r->buffers[i].first_fill].kind, MT_COPY_GATHER);
         }
     ck_assert_int_eq(groups, 1);
     mtr_report_free(&rep);
@@ -236,9 +236,9 @@ START_TEST(like_fills_merged)
     tg_alloc(1, 20, 0x7f1000000000, 100 * MiB, dst);
     /* a codec's way: many like copies, plus one from elsewhere */
     for (uint64_t i = 0; i < 4; i++)
-        tg_copy(1, 30 + i * 10, 5, "memcpy", 0x7f0000000000 + i * 16 * MiB,
+        tg_copy(1, 30 + i * 10, 5, MT_COPY_MEMCPY, 0x7f0000000000 + i * 16 * MiB,
                 0x7f1000000000 + i * 16 * MiB, 16 * MiB, 1, cp);
-    tg_copy(1, 100, 5, "memcpy", 0x7f0000000000, 0x7f1000000000 + 64 * MiB, 16 * MiB, 1, other);
+    tg_copy(1, 100, 5, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000 + 64 * MiB, 16 * MiB, 1, other);
     tg_close(200, 1);
     const mtr_report_t *r = analyze();
     ck_assert_uint_eq(r->ncopies, 5);
@@ -271,8 +271,8 @@ START_TEST(stall_large_copy)
     uint32_t s = stack1(0x5);
     tg_alloc(1, 10, 0x7f0000000000, 10 * MiB, s);
     tg_alloc(1, 20, 0x7f1000000000, 10 * MiB, s);
-    tg_copy(1, 30, 6 * MS, "memcpy", 0x7f0000000000, 0x7f1000000000, 10 * MiB, 1, s);
-    tg_copy(1, 10 * MS, 4 * MS, "memcpy", 0x7f0000000000, 0x7f1000000000, 10 * MiB, 1, s);
+    tg_copy(1, 30, 6 * MS, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000, 10 * MiB, 1, s);
+    tg_copy(1, 10 * MS, 4 * MS, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000, 10 * MiB, 1, s);
     tg_close(20 * MS, 1);
     const mtr_report_t *r = analyze();
     ck_assert_uint_eq(r->nstalls, 1);
@@ -291,15 +291,15 @@ START_TEST(stall_accumulator_flush_recurs)
     uint32_t buf = stack1(0x6), flush = stack1(0x7), other = stack1(0x8);
     /* two flushes by the same code, each into a block allocated for it */
     tg_alloc(1, 1 * MS, 0x7f0000000000, 100 * MiB, buf);
-    tg_copy(1, 1 * MS + 10000, 30 * MS, "gather", 0x1000, 0x7f0000000000, 100 * MiB, 100000, flush);
+    tg_copy(1, 1 * MS + 10000, 30 * MS, MT_COPY_GATHER, 0x1000, 0x7f0000000000, 100 * MiB, 100000, flush);
     tg_alloc(1, 100 * MS, 0x7f1000000000, 200 * MiB, buf);
-    tg_copy(1, 100 * MS + 10000, 60 * MS, "gather", 0x1000, 0x7f1000000000, 200 * MiB, 100000,
+    tg_copy(1, 100 * MS + 10000, 60 * MS, MT_COPY_GATHER, 0x1000, 0x7f1000000000, 200 * MiB, 100000,
             flush);
     /* not flushes: too few pieces; and a long-lived buffer filled later */
     tg_alloc(1, 300 * MS, 0x7f2000000000, 2 * MiB, other);
-    tg_copy(1, 300 * MS + 100, 1 * MS, "gather", 0x1000, 0x7f2000000000, 2 * MiB, 500, other);
+    tg_copy(1, 300 * MS + 100, 1 * MS, MT_COPY_GATHER, 0x1000, 0x7f2000000000, 2 * MiB, 500, other);
     tg_alloc(1, 310 * MS, 0x7f3000000000, 2 * MiB, other);
-    tg_copy(1, 900 * MS, 1 * MS, "gather", 0x1000, 0x7f3000000000, 2 * MiB, 5000, other);
+    tg_copy(1, 900 * MS, 1 * MS, MT_COPY_GATHER, 0x1000, 0x7f3000000000, 2 * MiB, 5000, other);
     tg_close(1000 * MS, 1);
     const mtr_report_t *r = analyze();
     ck_assert_int_eq(count_stalls(r, MTR_STALL_FLUSH), 2);
@@ -389,7 +389,7 @@ START_TEST(bad_input_refused_with_one_line)
     expect_open_error(p, "not a memtrace trace");
     snprintf(path, sizeof path, "%s/newer.db", dir);
     tg_open(path);
-    tg_meta_int("schema_version", 99);
+    tg_meta_int(MT_META_SCHEMA_VERSION, 99);
     tg_close(1, 1);
     expect_open_error(path, "schema version 99");
 }

@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "format/batch.h"
+#include "format/kinds.h"
+#include "format/meta.h"
+#include "format/schema.h"
 #include "helpers.h"
-#include "schema.h"
 
 static mt_alloc_event_t *sample(size_t n)
 {
@@ -92,6 +94,35 @@ START_TEST(schema_creates_every_table)
 }
 END_TEST
 
+/* Stored numbers and names are the file format: old traces must still read. */
+START_TEST(kinds_and_keys_are_stable)
+{
+    ck_assert_int_eq(MT_EV_ALLOC, 1);
+    ck_assert_int_eq(MT_EV_FREE, 2);
+    ck_assert_int_eq(MT_EV_REALLOC, 3);
+    ck_assert_str_eq(mt_kind_name(MT_KINDS_ALLOC, MT_EV_REALLOC), "realloc");
+    ck_assert_ptr_null(mt_kind_name(MT_KINDS_ALLOC, MT_EV_NONE));
+    ck_assert_ptr_null(mt_kind_name(MT_KINDS_COPY, MT_COPY_KIND_COUNT));
+    const char *copies[] = {"memcpy", "memmove", "mempcpy", "realloc", "gather"};
+    for (int k = 0; k < MT_COPY_KIND_COUNT; k++) {
+        ck_assert_str_eq(mt_kind_name(MT_KINDS_COPY, k), copies[k]);
+        ck_assert_int_eq(mt_kind_parse(MT_KINDS_COPY, copies[k]), k);
+    }
+    ck_assert_int_eq(mt_kind_parse(MT_KINDS_COPY, "strcpy"), -1);
+    ck_assert_int_eq(mt_kind_parse(MT_KINDS_MAP, "mremap"), MT_MAP_MREMAP);
+    ck_assert_str_eq(mt_kind_name(MT_KINDS_EXIT, MT_EXIT_IMMEDIATE), "_exit");
+    ck_assert_int_eq(mt_kind_parse(MT_KINDS_UNWIND, "libunwind"), MT_UNWIND_LIBUNWIND);
+    ck_assert_int_eq(mt_kind_parse(MT_KINDS_UNWIND, NULL), -1);
+    ck_assert_str_eq(mt_meta_key(MT_META_COPY_MIN), "copy_min");
+    ck_assert_int_eq(mt_meta_default(MT_META_COPY_MIN), 65536);
+    ck_assert_int_eq(mt_meta_default(MT_META_GATHER_MIN), 1 << 20);
+    ck_assert_int_eq(mt_meta_default(MT_META_PID), -1);
+    ck_assert(mt_meta_is_text(MT_META_COMMAND));
+    ck_assert(!mt_meta_is_text(MT_META_COMPLETE));
+    ck_assert_ptr_null(mt_meta_key(MT_META_COUNT));
+}
+END_TEST
+
 Suite *batch_suite(void)
 {
     Suite *s = suite_create("batch");
@@ -100,6 +131,7 @@ Suite *batch_suite(void)
     tcase_add_test(t, corrupt_blobs_rejected);
     tcase_add_test(t, empty_batch);
     tcase_add_test(t, schema_creates_every_table);
+    tcase_add_test(t, kinds_and_keys_are_stable);
     suite_add_tcase(s, t);
     return s;
 }

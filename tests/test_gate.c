@@ -69,7 +69,7 @@ static void write_base(const char *path, int more)
     tg_alloc(1, 3000, 0x40000000, 3 * MiB, base_gone);
     if (more)
         tg_alloc(1, 3500, 0x50000000, 10 * MiB, stack2(IP_OTHER));
-    tg_copy(1, 4000, 1 * MS, "memmove", PAYLOAD, PAYLOAD + 48 * MiB, 48 * MiB, 1, mv);
+    tg_copy(1, 4000, 1 * MS, MT_COPY_MEMMOVE, PAYLOAD, PAYLOAD + 48 * MiB, 48 * MiB, 1, mv);
     tg_close(100 * MS, 1);
 }
 
@@ -88,8 +88,8 @@ static void write_run(const char *path)
     tg_alloc(1, 2500, 0x38000000, 3 * MiB / 2, run_small[1]);
     tg_alloc(1, 3000, COPYBUF, 96 * MiB, run_copybuf);
     tg_alloc(1, 3500, 0x50000000, 5 * MiB, other);
-    tg_copy(1, 4000, 1 * MS, "memmove", PAYLOAD, PAYLOAD + 48 * MiB, 48 * MiB, 1, mv);
-    tg_copy(1, 5000, 10 * MS, "memcpy", PAYLOAD, COPYBUF, 96 * MiB, 1, cp);
+    tg_copy(1, 4000, 1 * MS, MT_COPY_MEMMOVE, PAYLOAD, PAYLOAD + 48 * MiB, 48 * MiB, 1, mv);
+    tg_copy(1, 5000, 10 * MS, MT_COPY_MEMCPY, PAYLOAD, COPYBUF, 96 * MiB, 1, cp);
     tg_close(100 * MS, 1);
 }
 

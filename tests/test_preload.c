@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "schema.h"
+#include "format/kinds.h"
+#include "format/schema.h"
 
 static char out[4096];
 
@@ -53,8 +54,8 @@ START_TEST(alloc_1000_free_500)
     ck_assert(th_stack_has(db, (int64_t)stack, FIXTURE("alloc1000"), "fixture_alloc_kib"));
     ck_assert(!th_stack_has(db, (int64_t)stack, FIXTURE("alloc1000"), "fixture_free_half"));
     ck_assert(th_stack_has(db, (int64_t)stack, FIXTURE("alloc1000"), "main"));
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'schema_version'"),
+    ck_assert_int_eq(th_meta(db, MT_META_COMPLETE), 1);
+    ck_assert_int_eq(th_meta(db, MT_META_SCHEMA_VERSION),
                      MT_SCHEMA_VERSION);
     struct stat st;
     char path[4096];
@@ -89,7 +90,7 @@ START_TEST(four_threads)
         allocs += ev[i].kind == MT_EV_ALLOC && ev[i].size == 777;
     ck_assert_uint_eq(allocs, 400000);
     /* the four workers did nothing but their 100,000 pairs each */
-    int64_t pid = th_int(db, "SELECT value FROM meta WHERE key = 'pid'");
+    int64_t pid = th_meta(db, MT_META_PID);
     ck_assert_int_eq(th_int(db, "SELECT count(DISTINCT tid) FROM alloc_batches WHERE tid != %lld",
                             (long long)pid),
                      4);
@@ -119,7 +120,7 @@ START_TEST(fork_exec_two_databases)
     sqlite3 *db = trace(dir, argv);
     ck_assert_uint_eq(count_size(db, 5151), 5);
     ck_assert_uint_eq(count_size(db, 4242), 0);
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    ck_assert_int_eq(th_meta(db, MT_META_COMPLETE), 1);
     sqlite3_close(db);
     ck_assert_int_eq(th_count_files(dir, "run.db"), 2);
     char child[4096] = "";
@@ -134,7 +135,7 @@ START_TEST(fork_exec_two_databases)
     db = th_open(path);
     ck_assert_uint_eq(count_size(db, 4242), 3);
     ck_assert_uint_eq(count_size(db, 5151), 0);
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    ck_assert_int_eq(th_meta(db, MT_META_COMPLETE), 1);
     sqlite3_close(db);
 }
 END_TEST
@@ -257,7 +258,7 @@ START_TEST(sigkill_keeps_committed_events)
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     sqlite3 *d = th_open(db);
     ck_assert_uint_eq(count_size(d, 2048), 1000);
-    ck_assert_int_eq(th_int(d, "SELECT count(*) FROM meta WHERE key = 'complete'"), 0);
+    ck_assert_int_eq(th_meta(d, MT_META_COMPLETE), -1);
     sqlite3_close(d);
 }
 END_TEST
@@ -311,8 +312,8 @@ START_TEST(exit_from_another_thread)
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 5);
     sqlite3 *d = th_open(db);
     ck_assert_uint_eq(count_size(d, 3333), 7);
-    ck_assert_int_eq(th_int(d, "SELECT value FROM meta WHERE key = 'complete'"), 1);
-    ck_assert_int_eq(th_int(d, "SELECT value FROM meta WHERE key = 'exit_status'"), 5);
+    ck_assert_int_eq(th_meta(d, MT_META_COMPLETE), 1);
+    ck_assert_int_eq(th_meta(d, MT_META_EXIT_STATUS), 5);
     sqlite3_close(d);
 }
 END_TEST
@@ -385,7 +386,7 @@ START_TEST(dlclosed_module_stays_in_the_map)
     ck_assert(allocs_in_module(db, "%libz.so.1%", &node));
     ck_assert(allocs_in_module(db, "%libzstd.so.1%", &node));
     ck_assert(th_stack_has(db, node, FIXTURE("lifecycle"), "main"));
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'unwind_slow'"), 0);
+    ck_assert_int_eq(th_meta(db, MT_META_UNWIND_SLOW), 0);
     sqlite3_close(db);
 }
 END_TEST
@@ -410,7 +411,7 @@ START_TEST(closing_all_descriptors_spares_the_trace)
     ck_assert_uint_eq(count_size(db, 1111), 100);
     ck_assert_uint_eq(count_size(db, 2222), 100);
     ck_assert_uint_eq(count_size(db, 3333), 100);
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
+    ck_assert_int_eq(th_meta(db, MT_META_COMPLETE), 1);
     sqlite3_close(db);
 }
 END_TEST
@@ -423,9 +424,8 @@ START_TEST(dup2_over_the_trace_ends_it_cleanly)
     sqlite3 *db = trace(dir, argv);
     ck_assert_uint_eq(count_size(db, 1111), 100);
     ck_assert_uint_eq(count_size(db, 2222), 0); /* after the end */
-    ck_assert_int_eq(th_int(db, "SELECT value FROM meta WHERE key = 'complete'"), 1);
-    ck_assert_int_eq(th_int(db, "SELECT count(*) FROM meta WHERE key = 'exit_kind'"
-                                " AND value = 'stopped'"), 1);
+    ck_assert_int_eq(th_meta(db, MT_META_COMPLETE), 1);
+    ck_assert(th_meta_is(db, MT_META_EXIT_KIND, mt_kind_name(MT_KINDS_EXIT, MT_EXIT_STOPPED)));
     sqlite3_close(db);
 }
 END_TEST

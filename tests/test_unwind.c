@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "format/kinds.h"
 #include "helpers.h"
 
 #define TAG_MIN 10000
@@ -56,11 +57,6 @@ static char *frames_of(sqlite3 *db, int64_t node, int *depth)
     }
     sqlite3_finalize(st);
     return s;
-}
-
-static int64_t meta(sqlite3 *db, const char *key)
-{
-    return th_int(db, "SELECT value FROM meta WHERE key = '%s'", key);
 }
 
 /* Both runs of `what`: every tagged malloc in the same order, with the same
@@ -133,11 +129,11 @@ START_TEST(fast_path_matches_libunwind)
     ck_assert_uint_eq(same_stacks(fast, slow, &deep), 2 * TAGGED_PER_THREAD);
     ck_assert_uint_eq(deep, 2 * 3); /* depths 70, 63 and 63 again */
     /* every capture of the fast run stayed on the fast path */
-    ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
-    ck_assert_int_eq(meta(slow, "unwind_slow"), count_allocs(slow));
+    ck_assert_int_eq(th_meta(fast, MT_META_UNWIND_SLOW), 0);
+    ck_assert_int_eq(th_meta(slow, MT_META_UNWIND_SLOW), count_allocs(slow));
     /* the setting in force is part of the run's facts */
-    ck_assert_int_eq(th_int(fast, "SELECT value = 'fast' FROM meta WHERE key = 'unwind'"), 1);
-    ck_assert_int_eq(th_int(slow, "SELECT value = 'libunwind' FROM meta WHERE key = 'unwind'"), 1);
+    ck_assert(th_meta_is(fast, MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_FAST)));
+    ck_assert(th_meta_is(slow, MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_LIBUNWIND)));
     sqlite3_close(fast);
     sqlite3_close(slow);
 }
@@ -150,7 +146,7 @@ START_TEST(module_swap_forgets_rules)
     sqlite3 *fast = trace_with("fast", "plugins"), *slow = trace_with("libunwind", "plugins");
     size_t deep;
     ck_assert_uint_eq(same_stacks(fast, slow, &deep), 6);
-    ck_assert_int_eq(meta(fast, "unwind_slow"), 0);
+    ck_assert_int_eq(th_meta(fast, MT_META_UNWIND_SLOW), 0);
     ck_assert_int_eq(tagged_through(fast, (const char *const[]){"use_plugin", "main", NULL}), 6);
     sqlite3_close(fast);
     sqlite3_close(slow);
@@ -164,7 +160,7 @@ START_TEST(coroutine_stacks_go_to_libunwind)
     sqlite3 *fast = trace_with("fast", "coroutine"), *slow = trace_with("libunwind", "coroutine");
     size_t deep;
     ck_assert_uint_eq(same_stacks(fast, slow, &deep), 3);
-    ck_assert_int_eq(meta(fast, "unwind_slow"), 2);
+    ck_assert_int_eq(th_meta(fast, MT_META_UNWIND_SLOW), 2);
     sqlite3_close(fast);
     sqlite3_close(slow);
 }
@@ -200,7 +196,7 @@ START_TEST(signal_frames_go_to_libunwind)
 {
     sqlite3 *db = trace_with("fast", "signal");
     ck_assert_int_eq(tagged_through(db, (const char *const[]){"handler", "main", NULL}), 5);
-    ck_assert_int_eq(meta(db, "unwind_slow"), 5);
+    ck_assert_int_eq(th_meta(db, MT_META_UNWIND_SLOW), 5);
     sqlite3_close(db);
 }
 END_TEST
@@ -209,7 +205,7 @@ START_TEST(growing_main_stack_stays_fast)
 {
     sqlite3 *db = trace_with("fast", "grow");
     ck_assert_int_eq(tagged_through(db, (const char *const[]){NULL}), 101);
-    ck_assert_int_eq(meta(db, "unwind_slow"), 0);
+    ck_assert_int_eq(th_meta(db, MT_META_UNWIND_SLOW), 0);
     sqlite3_close(db);
 }
 END_TEST

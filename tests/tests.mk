@@ -13,7 +13,7 @@ FIXTURES     := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%) \
 $(BUILD)/obj/tests/%.o: PART_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null) \
 	-DMT_BUILD_DIR='"$(abspath $(BUILD))"' -DMT_SOURCE_DIR='"$(abspath .)"'
 
-$(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB)
+$(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB) $(FORMAT_LIB)
 	$(CC) $(SAN) -o $@ $^ $(ANALYZER_LDLIBS) $(TRACER_LDLIBS) \
 		$$(pkg-config --libs check) -lpthread
 
@@ -37,4 +37,5 @@ $(BUILD)/fixtures/plug%.so: tests/fixtures/plugins/plug.c | $(DEPS_STAMP)
 all: $(TEST_BIN) $(FIXTURES) $(FIXTURE_PLUGINS)
 
 check: all
+	sh mk/layout.sh
 	CK_DEFAULT_TIMEOUT=120 CK_VERBOSITY=normal $(TEST_BIN)

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "schema.h"
+#include "format/batch.h"
+#include "format/kinds.h"
+#include "format/schema.h"
 #include "sink.h"
 
 #define MAX_TIDS 8
@@ -24,12 +25,12 @@ void tg_open(const char *path)
     next_node = 0;
     ck_assert_int_eq(mt_sink_open(path, 1, 0), 0);
     mt_sink_begin();
-    mt_sink_meta_int("schema_version", MT_SCHEMA_VERSION);
-    mt_sink_meta_text("command", "synthetic trace");
-    mt_sink_meta_int("pid", 4242);
-    mt_sink_meta_int("start_ns", (int64_t)TG_START_NS);
-    mt_sink_meta_int("copy_min", 65536);
-    mt_sink_meta_int("gather_min", 1 << 20);
+    mt_sink_meta_int(MT_META_SCHEMA_VERSION, MT_SCHEMA_VERSION);
+    mt_sink_meta_text(MT_META_COMMAND, "synthetic trace");
+    mt_sink_meta_int(MT_META_PID, 4242);
+    mt_sink_meta_int(MT_META_START_NS, (int64_t)TG_START_NS);
+    mt_sink_meta_int(MT_META_COPY_MIN, 65536);
+    mt_sink_meta_int(MT_META_GATHER_MIN, 1 << 20);
 }
 
 uint32_t tg_stack(int n, const uint64_t *ips)
@@ -76,7 +77,7 @@ void tg_realloc(uint32_t tid, uint64_t t, uint64_t old, uint64_t addr, uint64_t 
                                  .old_addr = old, .size = size, .stack = stack});
 }
 
-void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, const char *kind, uint64_t src, uint64_t dst,
+void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uint64_t dst,
              uint64_t bytes, uint64_t pieces, uint32_t stack)
 {
     mt_sink_copy(TG_START_NS + t, TG_START_NS + t + dur, tid, kind, src, dst, bytes, pieces,
@@ -85,16 +86,16 @@ void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, const char *kind, uint64_t 
 
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack)
 {
-    mt_sink_mapping(TG_START_NS + t, 1, "mmap", addr, size, 0, 0, 3, anon ? 0x22 : 0x2,
+    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MMAP, addr, size, 0, 0, 3, anon ? 0x22 : 0x2,
                     anon ? -1 : 5, stack);
 }
 
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size)
 {
-    mt_sink_mapping(TG_START_NS + t, 1, "munmap", addr, size, 0, 0, 0, 0, -1, 0);
+    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MUNMAP, addr, size, 0, 0, 0, 0, -1, 0);
 }
 
-void tg_meta_int(const char *key, int64_t v) { mt_sink_meta_int(key, v); }
+void tg_meta_int(mt_meta_t key, int64_t v) { mt_sink_meta_int(key, v); }
 
 void tg_close(uint64_t end_t, int complete)
 {
@@ -108,9 +109,9 @@ void tg_close(uint64_t end_t, int complete)
         free(blob);
         free(threads[k].ev);
     }
-    mt_sink_meta_int("end_ns", (int64_t)(TG_START_NS + end_t));
+    mt_sink_meta_int(MT_META_END_NS, (int64_t)(TG_START_NS + end_t));
     if (complete)
-        mt_sink_meta_int("complete", 1);
+        mt_sink_meta_int(MT_META_COMPLETE, 1);
     ck_assert_int_eq(mt_sink_commit(), 0);
     mt_sink_close();
 }

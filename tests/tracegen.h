@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+#include "format/kinds.h"
+#include "format/meta.h"
+
 #define TG_START_NS 1000000000ull
 
 void tg_open(const char *path);
@@ -18,11 +21,12 @@ void tg_free(uint32_t tid, uint64_t t, uint64_t addr);
  * block at t + 1 (a move's copy, if any, is the caller's tg_copy). */
 void tg_realloc(uint32_t tid, uint64_t t, uint64_t old, uint64_t addr, uint64_t size,
                 uint32_t stack);
-void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, const char *kind, uint64_t src, uint64_t dst,
+/* kind: MT_COPY_* */
+void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uint64_t dst,
              uint64_t bytes, uint64_t pieces, uint32_t stack);
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack);
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size);
-void tg_meta_int(const char *key, int64_t v);
+void tg_meta_int(mt_meta_t key, int64_t v);
 /* Writes everything; complete = 0 makes a trace of a killed program. */
 void tg_close(uint64_t end_t, int complete);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/kinds.h"
+
 mt_clock_t mt_clock;
 
 /* The kernel picks "tsc" only when the TSC is invariant and in step on
@@ -62,4 +64,4 @@ void mt_clock_init(void)
     mt_clock.on = 1;
 }
 
-const char *mt_clock_name(void) { return mt_clock.on ? "tsc" : "monotonic"; }
+int mt_clock_kind(void) { return mt_clock.on ? MT_CLOCK_TSC : MT_CLOCK_MONOTONIC; }

@@ -26,8 +26,9 @@ extern mt_clock_t mt_clock;
 /* Calibrates; until it has run (or where the TSC is not trusted) the
  * clock is the vDSO's.  Idempotent. */
 void mt_clock_init(void);
-/* "tsc" or "monotonic": which clock stamps this run's events. */
-const char *mt_clock_name(void);
+/* MT_CLOCK_TSC or MT_CLOCK_MONOTONIC (format/kinds.h): which clock stamps
+ * this run's events. */
+int mt_clock_kind(void);
 
 static inline uint64_t mt_mono_ns(void)
 {

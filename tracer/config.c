@@ -2,41 +2,17 @@
  * process before main, so it must not allocate through malloc. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "format/kinds.h"
+#include "format/meta.h"
+#include "format/size.h"
 
 mt_config_t mt_cfg;
-
-int mt_parse_size(const char *s, uint64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-')
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'K': case 'k': shift = 10; end++; break;
-    case 'M': case 'm': shift = 20; end++; break;
-    case 'G': case 'g': shift = 30; end++; break;
-    default: break;
-    }
-    if (*end == 'i' && shift)
-        end++;
-    if ((*end == 'B' || *end == 'b') && shift)
-        end++;
-    if (*end || (shift && v > (UINT64_MAX >> shift)))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
 
 int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, size_t cap)
 {
@@ -100,10 +76,12 @@ int mt_config_load(void)
     }
     const char *force = getenv("MEMTRACE_FORCE");
     mt_cfg.force = force && *force && strcmp(force, "0") != 0;
-    if (load_size("MEMTRACE_COPY_MIN", 64 << 10, 1, &mt_cfg.copy_min) < 0 ||
-        load_size("MEMTRACE_GATHER_MIN", 1 << 20, 1, &mt_cfg.gather_min) < 0)
+    if (load_size("MEMTRACE_COPY_MIN", (uint64_t)mt_meta_default(MT_META_COPY_MIN), 1,
+                  &mt_cfg.copy_min) < 0 ||
+        load_size("MEMTRACE_GATHER_MIN", (uint64_t)mt_meta_default(MT_META_GATHER_MIN), 1,
+                  &mt_cfg.gather_min) < 0)
         return -1;
-    uint64_t depth = 64;
+    uint64_t depth = (uint64_t)mt_meta_default(MT_META_MAX_DEPTH);
     const char *d = getenv("MEMTRACE_DEPTH");
     if (d && (mt_parse_size(d, &depth) < 0 || depth < 1 || depth > 256)) {
         mt_warn("MEMTRACE_DEPTH=%s is not a number from 1 to 256; running untraced", d);
@@ -111,15 +89,10 @@ int mt_config_load(void)
     }
     mt_cfg.depth = (int)depth;
     const char *u = getenv("MEMTRACE_UNWIND");
-    mt_cfg.libunwind_only = u ? mt_parse_unwind(u) : 0;
-    if (mt_cfg.libunwind_only < 0) {
+    mt_cfg.unwind = u ? mt_kind_parse(MT_KINDS_UNWIND, u) : MT_UNWIND_FAST;
+    if (mt_cfg.unwind < 0) {
         mt_warn("MEMTRACE_UNWIND=%s is neither fast nor libunwind; running untraced", u);
         return -1;
     }
     return 0;
-}
-
-int mt_parse_unwind(const char *s)
-{
-    return strcmp(s, "libunwind") == 0 ? 1 : strcmp(s, "fast") == 0 ? 0 : -1;
 }

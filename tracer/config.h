@@ -8,7 +8,8 @@
  *                        gathered (default 1M).
  *   MEMTRACE_DEPTH       frames kept per stack (1..256, default 64).
  *   MEMTRACE_UNWIND      "fast" (default: cached CFA rules, libunwind for what
- *                        they cannot follow) or "libunwind" (always). */
+ *                        they cannot follow) or "libunwind" (always): the
+ *                        modes of format/kinds.h. */
 #ifndef MT_CONFIG_H
 #define MT_CONFIG_H
 
@@ -21,7 +22,7 @@ typedef struct mt_config {
     uint64_t copy_min;
     uint64_t gather_min;
     int depth;
-    int libunwind_only;
+    int unwind; /* MT_UNWIND_* (format/kinds.h) */
 } mt_config_t;
 
 extern mt_config_t mt_cfg;
@@ -29,12 +30,6 @@ extern mt_config_t mt_cfg;
 /* Reads the environment into mt_cfg; on a bad setting prints one line and
  * returns -1 (the program then runs untraced). */
 int mt_config_load(void);
-
-/* MEMTRACE_UNWIND's values: 1 for "libunwind", 0 for "fast", -1 else. */
-int mt_parse_unwind(const char *s);
-
-/* Parses "123", "64K", "1M", "2G"; -1 on anything else. */
-int mt_parse_size(const char *s, uint64_t *out);
 
 /* Expands %p and %e of a template into out. */
 int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, size_t cap);

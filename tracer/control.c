@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "format/kinds.h"
 #include "record.h"
 #include "sink.h"
 #include "ring.h"
@@ -103,7 +104,7 @@ __attribute__((constructor)) static void mt_init(void)
 
 void mt_control_note_exit(int status) { exit_status = status; }
 
-void mt_control_stop(const char *kind, int status)
+void mt_control_stop(int kind, int status)
 {
     if (!atomic_load(&mt_active) || getpid() != traced_pid || mt_busy)
         return;
@@ -114,7 +115,7 @@ void mt_control_stop(const char *kind, int status)
     mt_busy = 0;
 }
 
-__attribute__((destructor)) static void mt_fini(void) { mt_control_stop("exit", exit_status); }
+__attribute__((destructor)) static void mt_fini(void) { mt_control_stop(MT_EXIT_EXIT, exit_status); }
 
 int mt_control_before_exec(void)
 {
@@ -122,7 +123,7 @@ int mt_control_before_exec(void)
      * writer alone */
     if (!atomic_load(&mt_active) || getpid() != traced_pid)
         return 0;
-    mt_control_stop("exec", -1);
+    mt_control_stop(MT_EXIT_EXEC, -1);
     return 1;
 }
 
@@ -144,7 +145,7 @@ void mt_control_yield_fd(int fd)
         return;
     mt_warn("the program puts another file at descriptor %d, which holds the trace; "
             "the trace ends here", fd);
-    mt_control_stop("stopped", -1);
+    mt_control_stop(MT_EXIT_STOPPED, -1);
 }
 
 void mt_control_before_unload(void)

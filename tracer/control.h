@@ -5,7 +5,8 @@
 
 void mt_hooks_resolve(void);
 void mt_control_note_exit(int status);
-void mt_control_stop(const char *kind, int status);
+/* kind: MT_EXIT_* (format/kinds.h) */
+void mt_control_stop(int kind, int status);
 /* Returns 1 if tracing was stopped (and must resume if exec fails). */
 int mt_control_before_exec(void);
 void mt_control_after_failed_exec(void);

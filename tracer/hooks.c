@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "control.h"
+#include "format/kinds.h"
 #include "record.h"
 #include "ring.h"
 #include "unwind.h"
@@ -446,7 +447,7 @@ MT_EXPORT void exit(int status)
 
 MT_EXPORT void _exit(int status)
 {
-    mt_control_stop("_exit", status);
+    mt_control_stop(MT_EXIT_IMMEDIATE, status);
     if (RESOLVED(_exit))
         real._exit(status);
     abort();
@@ -454,7 +455,7 @@ MT_EXPORT void _exit(int status)
 
 MT_EXPORT void _Exit(int status)
 {
-    mt_control_stop("_exit", status);
+    mt_control_stop(MT_EXIT_IMMEDIATE, status);
     if (RESOLVED(_Exit))
         real._Exit(status);
     abort();

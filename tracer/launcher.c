@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "format/kinds.h"
+#include "format/meta.h"
+#include "format/size.h"
 
 static void usage(void)
 {
@@ -41,6 +44,22 @@ static int find_library(char *out, size_t cap)
     return -1;
 }
 
+/* One meta row: text when text is not NULL, else the integer. */
+static int put_meta(sqlite3 *db, mt_meta_t key, const char *text, int64_t value)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, MT_META_PUT_SQL, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 2, value);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static void record_end(const char *path, int status)
 {
     sqlite3 *db;
@@ -50,16 +69,14 @@ static void record_end(const char *path, int status)
         return;
     }
     sqlite3_busy_timeout(db, 5000);
-    char sql[256];
-    if (WIFSIGNALED(status))
-        snprintf(sql, sizeof sql,
-                 "INSERT OR REPLACE INTO meta VALUES('exit_kind','signal');"
-                 "INSERT OR REPLACE INTO meta VALUES('exit_signal',%d);",
-                 WTERMSIG(status));
-    else
-        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('exit_status',%d);",
-                 WEXITSTATUS(status));
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    int rc = 0;
+    if (WIFSIGNALED(status)) {
+        rc |= put_meta(db, MT_META_EXIT_KIND, mt_kind_name(MT_KINDS_EXIT, MT_EXIT_SIGNAL), 0);
+        rc |= put_meta(db, MT_META_EXIT_SIGNAL, NULL, WTERMSIG(status));
+    } else {
+        rc |= put_meta(db, MT_META_EXIT_STATUS, NULL, WEXITSTATUS(status));
+    }
+    if (rc)
         fprintf(stderr, "memtrace: cannot record the exit of the program in %s: %s\n", path,
                 sqlite3_errmsg(db));
     sqlite3_close(db);
@@ -98,7 +115,7 @@ int main(int argc, char **argv)
                               : a[2] == 'g' ? "MEMTRACE_GATHER_MIN" : "MEMTRACE_DEPTH";
             setenv(var, argv[++i], 1);
         } else if (strcmp(a, "--unwind") == 0 && i + 1 < argc) {
-            if (mt_parse_unwind(argv[i + 1]) < 0) {
+            if (mt_kind_parse(MT_KINDS_UNWIND, argv[i + 1]) < 0) {
                 fprintf(stderr, "memtrace: --unwind %s: not fast or libunwind\n", argv[i + 1]);
                 return 2;
             }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "format/kinds.h"
 #include "unwind.h"
 
 enum {
@@ -17,13 +18,12 @@ enum {
     MT_RAW_FREE,        /* addr */
     /* from here on, events take two slots (mt_raw_slots) */
     MT_RAW_REALLOC,     /* addr (new), size, aux = old, stack */
-    MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* */
+    MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* (format/kinds.h) */
     MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces */
     MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
     MT_RAW_MUNMAP,      /* addr, size */
     MT_RAW_MREMAP,      /* addr (new), size (new), aux = old addr, aux2 = old size */
 };
-enum { MT_COPY_MEMCPY, MT_COPY_MEMMOVE, MT_COPY_MEMPCPY, MT_COPY_REALLOC };
 
 /* One event as the writer sees it. */
 typedef struct mt_raw {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/meta.h"
+
 /* Creates the database (mode 0600).  An existing file is an error unless
  * force (then it is replaced) or append (then it is reopened as it is). */
 int mt_sink_open(const char *path, int force, int append);
@@ -25,17 +27,20 @@ int mt_sink_fds(int out[3]);
 /* Fork child: the parent's connection and descriptors are not ours. */
 void mt_sink_abandon(void);
 
-void mt_sink_meta_text(const char *key, const char *value);
-void mt_sink_meta_int(const char *key, int64_t value);
+/* A NULL value makes the key read as absent (its default). */
+void mt_sink_meta_text(mt_meta_t key, const char *value);
+void mt_sink_meta_int(mt_meta_t key, int64_t value);
 void mt_sink_thread(uint32_t tid, uint64_t first_ns, const char *name);
 void mt_sink_module(uint32_t id, const char *path, uint64_t bias, uint64_t start, uint64_t end,
                     const char *build_id, uint64_t load_ns);
 void mt_sink_stack_node(uint32_t id, uint32_t parent, uint64_t ip);
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
                          const void *blob, size_t len);
-void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, const char *kind, uint64_t src,
+/* kind: MT_COPY_* (format/kinds.h) */
+void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
                   uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack);
-void mt_sink_mapping(uint64_t ts, uint32_t tid, const char *kind, uint64_t addr, uint64_t size,
+/* kind: MT_MAP_* (format/kinds.h) */
+void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
                      uint32_t stack);
 void mt_sink_small_copies(uint32_t tid, int size_class, uint64_t count, uint64_t bytes);

@@ -11,15 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
-#include "schema.h"
+#include "format/kinds.h"
+#include "format/meta.h"
+#include "format/schema.h"
 
 enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
 static const char *const sql[ST_N] = {
-    "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+    MT_META_PUT_SQL,
     "INSERT OR IGNORE INTO threads(tid, first_ns, name) VALUES(?, ?, ?)",
     "INSERT INTO modules(id, path, bias, start, end, build_id, load_ns) VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO stack_nodes(id, parent, ip) VALUES(?, ?, ?)",
@@ -251,15 +254,15 @@ static void run(int which, const char *fmt, const int64_t *iv, const char *const
     sqlite3_clear_bindings(s);
 }
 
-void mt_sink_meta_text(const char *key, const char *value)
+void mt_sink_meta_text(mt_meta_t key, const char *value)
 {
-    const char *tv[] = {key, value};
+    const char *tv[] = {mt_meta_key(key), value};
     run(ST_META, "tt", NULL, tv, NULL, 0);
 }
 
-void mt_sink_meta_int(const char *key, int64_t value)
+void mt_sink_meta_int(mt_meta_t key, int64_t value)
 {
-    const char *tv[] = {key};
+    const char *tv[] = {mt_meta_key(key)};
     int64_t iv[] = {value};
     run(ST_META, "ti", iv, tv, NULL, 0);
 }
@@ -292,23 +295,23 @@ void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint
     run(ST_BATCH, "iiiib", iv, NULL, blob, len);
 }
 
-void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, const char *kind, uint64_t src,
+void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
                   uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack)
 {
     int64_t iv[] = {(int64_t)ts, (int64_t)end, tid, (int64_t)src, (int64_t)dst,
                     (int64_t)bytes, (int64_t)pieces, stack};
-    const char *tv[] = {kind};
+    const char *tv[] = {mt_kind_name(MT_KINDS_COPY, kind)};
     run(ST_COPY, "iiitiiiii", iv, tv, NULL, 0);
 }
 
-void mt_sink_mapping(uint64_t ts, uint32_t tid, const char *kind, uint64_t addr, uint64_t size,
+void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
                      uint32_t stack)
 {
-    int anon = fd < 0 || (flags & 0x20) != 0; /* MAP_ANONYMOUS */
+    int anon = fd < 0 || (flags & MAP_ANONYMOUS) != 0;
     int64_t iv[] = {(int64_t)ts, tid, (int64_t)addr, (int64_t)size, (int64_t)old_addr,
                     (int64_t)old_size, prot, flags, fd, anon, stack};
-    const char *tv[] = {kind};
+    const char *tv[] = {mt_kind_name(MT_KINDS_MAP, kind)};
     run(ST_MAP, "iitiiiiiiiii", iv, tv, NULL, 0);
 }
 

@@ -16,6 +16,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "format/kinds.h"
 #include "stackmap.h"
 
 static uintptr_t self_start, self_end;
@@ -193,7 +194,7 @@ static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, int max, int n, int m, ui
 
 int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
 {
-    if (MT_UNLIKELY(mt_cfg.libunwind_only))
+    if (MT_UNLIKELY(mt_cfg.unwind == MT_UNWIND_LIBUNWIND))
         return slow_unwind(ips, max, hash);
     uint32_t gen = atomic_load_explicit(&generation, memory_order_acquire);
     if (MT_UNLIKELY(c->gen != gen)) {

@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batch.h"
 #include "config.h"
+#include "format/batch.h"
+#include "format/kinds.h"
+#include "format/meta.h"
+#include "format/schema.h"
 #include "modules.h"
 #include "record.h"
 #include "ring.h"
-#include "schema.h"
 #include "sink.h"
 #include "stacks.h"
 #include "unwind.h"
@@ -168,8 +170,6 @@ static void push_alloc(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r, uint8_t kin
         flush_allocs(b, t);
 }
 
-static const char *const copy_kind[] = {"memcpy", "memmove", "mempcpy", "realloc"};
-
 static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
 {
     switch (r->kind) {
@@ -177,22 +177,22 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
     case MT_RAW_FREE: push_alloc(b, t, r, MT_EV_FREE); break;
     case MT_RAW_REALLOC: push_alloc(b, t, r, MT_EV_REALLOC); break;
     case MT_RAW_COPY:
-        mt_sink_copy(r->ts, r->aux2, b->tid, copy_kind[r->sub & 3], r->aux, r->addr, r->size, 1,
+        mt_sink_copy(r->ts, r->aux2, b->tid, r->sub, r->aux, r->addr, r->size, 1,
                      node_of(r->stack));
         break;
     case MT_RAW_GATHER:
-        mt_sink_copy(r->ts, r->aux2, b->tid, "gather", r->aux, r->addr, r->size, r->n,
+        mt_sink_copy(r->ts, r->aux2, b->tid, MT_COPY_GATHER, r->aux, r->addr, r->size, r->n,
                      node_of(r->stack));
         break;
     case MT_RAW_MMAP:
-        mt_sink_mapping(r->ts, b->tid, "mmap", r->addr, r->size, 0, 0, (int)(uint32_t)r->aux2,
+        mt_sink_mapping(r->ts, b->tid, MT_MAP_MMAP, r->addr, r->size, 0, 0, (int)(uint32_t)r->aux2,
                         (int)(r->aux2 >> 32), (int)(int64_t)r->aux, node_of(r->stack));
         break;
     case MT_RAW_MUNMAP:
-        mt_sink_mapping(r->ts, b->tid, "munmap", r->addr, r->size, 0, 0, 0, 0, -1, 0);
+        mt_sink_mapping(r->ts, b->tid, MT_MAP_MUNMAP, r->addr, r->size, 0, 0, 0, 0, -1, 0);
         break;
     case MT_RAW_MREMAP:
-        mt_sink_mapping(r->ts, b->tid, "mremap", r->addr, r->size, r->aux, r->aux2, 0, 0, -1,
+        mt_sink_mapping(r->ts, b->tid, MT_MAP_MREMAP, r->addr, r->size, r->aux, r->aux2, 0, 0, -1,
                         node_of(r->stack));
         break;
     default: break;
@@ -308,8 +308,8 @@ static void drain(int commit)
     }
     mt_registry_unlock();
     if (commit) {
-        mt_sink_meta_int("end_ns", (int64_t)mt_now());
-        mt_sink_meta_int("unwind_slow", (int64_t)mt_unwind_slow_count());
+        mt_sink_meta_int(MT_META_END_NS, (int64_t)mt_now());
+        mt_sink_meta_int(MT_META_UNWIND_SLOW, (int64_t)mt_unwind_slow_count());
         mt_sink_commit();
         mt_sink_begin();
         W.last_commit = mt_now();
@@ -319,8 +319,8 @@ static void drain(int commit)
 static void write_static_meta(void)
 {
     char buf[8192];
-    mt_sink_meta_int("schema_version", MT_SCHEMA_VERSION);
-    mt_sink_meta_text("tool_version", "memtrace 0.1");
+    mt_sink_meta_int(MT_META_SCHEMA_VERSION, MT_SCHEMA_VERSION);
+    mt_sink_meta_text(MT_META_TOOL_VERSION, MT_TOOL_VERSION);
     FILE *f = fopen("/proc/self/cmdline", "r");
     size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     if (f)
@@ -329,23 +329,23 @@ static void write_static_meta(void)
         if (!buf[i])
             buf[i] = ' ';
     buf[len] = 0;
-    mt_sink_meta_text("command", buf);
+    mt_sink_meta_text(MT_META_COMMAND, buf);
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     buf[n > 0 ? n : 0] = 0;
-    mt_sink_meta_text("exe", buf);
-    mt_sink_meta_int("pid", getpid());
-    mt_sink_meta_int("ppid", getppid());
+    mt_sink_meta_text(MT_META_EXE, buf);
+    mt_sink_meta_int(MT_META_PID, getpid());
+    mt_sink_meta_int(MT_META_PPID, getppid());
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     uint64_t now = mt_now();
-    mt_sink_meta_int("start_realtime_ns", (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec);
-    mt_sink_meta_int("start_ns", (int64_t)now);
-    mt_sink_meta_int("page_size", sysconf(_SC_PAGESIZE));
-    mt_sink_meta_int("copy_min", (int64_t)mt_cfg.copy_min);
-    mt_sink_meta_int("gather_min", (int64_t)mt_cfg.gather_min);
-    mt_sink_meta_int("max_depth", mt_cfg.depth);
-    mt_sink_meta_text("clock", mt_clock_name());
-    mt_sink_meta_text("unwind", mt_cfg.libunwind_only ? "libunwind" : "fast");
+    mt_sink_meta_int(MT_META_START_REALTIME_NS, (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec);
+    mt_sink_meta_int(MT_META_START_NS, (int64_t)now);
+    mt_sink_meta_int(MT_META_PAGE_SIZE, sysconf(_SC_PAGESIZE));
+    mt_sink_meta_int(MT_META_COPY_MIN, (int64_t)mt_cfg.copy_min);
+    mt_sink_meta_int(MT_META_GATHER_MIN, (int64_t)mt_cfg.gather_min);
+    mt_sink_meta_int(MT_META_MAX_DEPTH, mt_cfg.depth);
+    mt_sink_meta_text(MT_META_CLOCK, mt_kind_name(MT_KINDS_CLOCK, mt_clock_kind()));
+    mt_sink_meta_text(MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, mt_cfg.unwind));
     mt_modules_scan(now);
     mt_sink_commit();
     mt_sink_begin();
@@ -411,7 +411,7 @@ int mt_writer_start(const char *path, int force, int lazy)
     return spawn();
 }
 
-void mt_writer_stop(const char *exit_kind, int status)
+void mt_writer_stop(int exit_kind, int status)
 {
     if (!W.running)
         return;
@@ -428,10 +428,10 @@ void mt_writer_stop(const char *exit_kind, int status)
     }
     drain(1);
     if (W.opened && !W.failed) {
-        mt_sink_meta_text("exit_kind", exit_kind);
+        mt_sink_meta_text(MT_META_EXIT_KIND, mt_kind_name(MT_KINDS_EXIT, exit_kind));
         if (status >= 0)
-            mt_sink_meta_int("exit_status", status);
-        mt_sink_meta_int("complete", 1);
+            mt_sink_meta_int(MT_META_EXIT_STATUS, status);
+        mt_sink_meta_int(MT_META_COMPLETE, 1);
         mt_sink_commit();
         mt_sink_close();
     }
@@ -454,7 +454,7 @@ void mt_writer_resume(void)
     if (mt_sink_open(W.path, 0, 1) == 0) {
         W.opened = 1;
         mt_sink_begin();
-        mt_sink_meta_text("complete", NULL);
+        mt_sink_meta_text(MT_META_COMPLETE, NULL);
     }
     spawn();
 }

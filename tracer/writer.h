@@ -11,9 +11,9 @@
  * Returns -1 (and warned) when the database cannot be created. */
 int mt_writer_start(const char *path, int force, int lazy);
 /* Drains everything, writes the closing facts, closes the database and joins
- * the thread.  exit_kind: "exit", "_exit", "exec"; status < 0 when unknown.
+ * the thread.  exit_kind: MT_EXIT_* (format/kinds.h); status < 0 when unknown.
  * Safe to call twice. */
-void mt_writer_stop(const char *exit_kind, int status);
+void mt_writer_stop(int exit_kind, int status);
 /* Drains every buffer now, on the calling thread: each stack recorded so
  * far gets its trie nodes, and the module map every module they point into,
  * before a dlclose may unmap one. */

@@ -1,0 +1,54 @@
+/* The keys of the meta table: facts about the run, one row each.  The list
+ * is the only place a key, its type and its default are written: the tracer
+ * writes these keys and takes its settings' defaults from here, the launcher
+ * adds how the process ended, the analyzer reads them, and a key that is
+ * absent reads as its default.  All times are CLOCK_MONOTONIC ns. */
+#ifndef MT_FORMAT_META_H
+#define MT_FORMAT_META_H
+
+#include <stdint.h>
+
+#define MT_TOOL_VERSION "memtrace 0.1"
+
+/* X(NAME, "key", INT|TEXT, default of an INT key) */
+#define MT_META_KEYS(X)                                                        \
+    X(SCHEMA_VERSION, "schema_version", INT, 0) /* MT_SCHEMA_VERSION */        \
+    X(TOOL_VERSION, "tool_version", TEXT, 0)   /* MT_TOOL_VERSION */           \
+    X(COMMAND, "command", TEXT, 0)             /* argv joined by spaces */     \
+    X(EXE, "exe", TEXT, 0)                     /* /proc/self/exe */            \
+    X(PID, "pid", INT, -1)                                                     \
+    X(PPID, "ppid", INT, -1)                                                   \
+    X(START_REALTIME_NS, "start_realtime_ns", INT, 0)                          \
+    X(START_NS, "start_ns", INT, 0)            /* the origin of times */       \
+    X(END_NS, "end_ns", INT, 0)                /* the last commit */           \
+    X(PAGE_SIZE, "page_size", INT, 4096)                                       \
+    X(COPY_MIN, "copy_min", INT, 64 << 10)     /* MEMTRACE_COPY_MIN */         \
+    X(GATHER_MIN, "gather_min", INT, 1 << 20)  /* MEMTRACE_GATHER_MIN */       \
+    X(MAX_DEPTH, "max_depth", INT, 64)         /* MEMTRACE_DEPTH */            \
+    X(UNWIND, "unwind", TEXT, 0)               /* MT_UNWIND_MODES */           \
+    X(CLOCK, "clock", TEXT, 0)                 /* MT_CLOCKS */                 \
+    /* stacks the fast unwinder handed to libunwind */                         \
+    X(UNWIND_SLOW, "unwind_slow", INT, 0)                                      \
+    X(EXIT_KIND, "exit_kind", TEXT, 0)         /* MT_EXIT_KINDS */             \
+    X(EXIT_STATUS, "exit_status", INT, -1)                                     \
+    X(EXIT_SIGNAL, "exit_signal", INT, -1)                                     \
+    /* 1 once the tracer closed the file cleanly; absent when it was killed */ \
+    X(COMPLETE, "complete", INT, 0)
+
+typedef enum mt_meta {
+#define X(name, key, type, def) MT_META_##name,
+    MT_META_KEYS(X)
+#undef X
+    MT_META_COUNT
+} mt_meta_t;
+
+const char *mt_meta_key(mt_meta_t k);
+/* 1 for a key whose value is text, 0 for an integer. */
+int mt_meta_is_text(mt_meta_t k);
+/* The value an absent integer key reads as. */
+int64_t mt_meta_default(mt_meta_t k);
+
+/* Writes one key, for any writer with an SQLite handle (bind key, value). */
+#define MT_META_PUT_SQL "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"
+
+#endif

@@ -1,0 +1,13 @@
+/* Sizes as people write them, for every setting and option that takes one
+ * (MEMTRACE_COPY_MIN, memtrace run --copy-min, memtrace-report --max-peak):
+ * "123", "64K", "1M", "2G", also "64KiB" and "1MB"; K, M and G are powers
+ * of 1024.  Runs inside the traced process: no allocation. */
+#ifndef MT_FORMAT_SIZE_H
+#define MT_FORMAT_SIZE_H
+
+#include <stdint.h>
+
+/* 0 and *out set, or -1 on anything else (out of range, trailing text). */
+int mt_parse_size(const char *s, uint64_t *out);
+
+#endif
