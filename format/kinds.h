@@ -38,7 +38,7 @@
  * first is the default. */
 #define MT_UNWIND_MODES(X) X(FAST, "fast") X(LIBUNWIND, "libunwind")
 
-/* meta.clock: what stamped the events (see tracer/clock.h). */
+/* meta.clock: what stamped the events (see tracer/capture/clock.h). */
 #define MT_CLOCKS(X) X(MONOTONIC, "monotonic") X(TSC, "tsc")
 
 enum {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfi.h"
+#include "tracer/capture/cfi.h"
 
 #define MAX_FRAMES 128
 

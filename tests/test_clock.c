@@ -1,4 +1,4 @@
-/* The event clock (tracer/clock.h), called directly. */
+/* The event clock (tracer/capture/clock.h), called directly. */
 #include <check.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "tracer/capture/clock.h"
 #include "format/kinds.h"
 
 static int kernel_clock_is_tsc(void)

@@ -3,9 +3,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "record.h"
-#include "ring.h"
-#include "stacks.h"
+#include "tracer/capture/record.h"
+#include "tracer/buffer/buffer.h"
+#include "tracer/capture/stacks.h"
 
 static uintptr_t frames_a[] = {0x401000, 0x402000, 0x403000};
 static uintptr_t frames_b[] = {0x401000, 0x402000, 0x403001};

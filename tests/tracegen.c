@@ -8,7 +8,7 @@
 #include "format/batch.h"
 #include "format/kinds.h"
 #include "format/schema.h"
-#include "sink.h"
+#include "tracer/storage/sink.h"
 
 #define MAX_TIDS 8
 

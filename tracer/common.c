@@ -1,6 +1,6 @@
 /* Raw mappings and warnings for the tracer: both must work inside a malloc
  * hook, so neither may allocate through malloc. */
-#include "common.h"
+#include "tracer/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* Environment settings of the tracer (see config.h).  Runs inside the traced
  * process before main, so it must not allocate through malloc. */
-#include "config.h"
+#include "tracer/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "tracer/common.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/size.h"

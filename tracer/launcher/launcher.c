@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "tracer/config.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/size.h"

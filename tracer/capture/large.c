@@ -1,11 +1,11 @@
 /* The large-block list and region counters of large.h.  Slots are claimed by
  * CAS; a scan sees a slot only once both bounds are written (end published
  * last), so concurrent adds and finds need no lock. */
-#include "large.h"
+#include "tracer/capture/large.h"
 
 #include <stdatomic.h>
 
-#include "common.h"
+#include "tracer/common.h"
 
 #define SLOTS 4096
 

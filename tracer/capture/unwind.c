@@ -6,7 +6,7 @@
  * That is libunwind's fast trace without its cursor set-up and per-frame
  * bookkeeping, about 3x cheaper per capture on a 13-frame stack. */
 #define UNW_LOCAL_ONLY
-#include "unwind.h"
+#include "tracer/capture/unwind.h"
 
 #include <errno.h>
 #include <libunwind.h>
@@ -14,10 +14,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "common.h"
-#include "config.h"
+#include "tracer/common.h"
+#include "tracer/config.h"
 #include "format/kinds.h"
-#include "stackmap.h"
+#include "tracer/capture/stackmap.h"
 
 static uintptr_t self_start, self_end;
 static _Atomic uint64_t slow_count;

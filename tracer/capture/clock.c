@@ -1,5 +1,5 @@
 /* Calibration of the TSC event clock (see clock.h). */
-#include "clock.h"
+#include "tracer/capture/clock.h"
 
 #include <cpuid.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * search table and .eh_frame (LSB "Exception Frames"; DWARF 4 section 6.4).
  * Every read goes through a bounded cursor: a malformed entry gives -1,
  * never a read outside the mapped .eh_frame_hdr or .eh_frame. */
-#include "cfi.h"
+#include "tracer/capture/cfi.h"
 
 #include <link.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The writer thread (see writer.h).  It alone talks to the sink, so the
  * sink needs no locking; `work` is held around each drain-and-commit so a
  * fork never copies SQLite mid-transaction. */
-#include "writer.h"
+#include "tracer/storage/writer.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -10,17 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "tracer/config.h"
 #include "format/batch.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
-#include "modules.h"
-#include "record.h"
-#include "ring.h"
-#include "sink.h"
-#include "stacks.h"
-#include "unwind.h"
+#include "tracer/storage/modules.h"
+#include "tracer/capture/record.h"
+#include "tracer/buffer/buffer.h"
+#include "tracer/storage/sink.h"
+#include "tracer/capture/stacks.h"
+#include "tracer/capture/unwind.h"
 
 #define COMMIT_NS 200000000ull
 #define BATCH_MAX 65536

@@ -2,12 +2,12 @@
  * A slot is claimed by CAS on its hash; the claimer copies the frames into an
  * append-only arena, then publishes the id, which readers wait for.  Frames
  * are compared in full: equal hashes never merge two different stacks. */
-#include "stacks.h"
+#include "tracer/capture/stacks.h"
 
 #include <sched.h>
 #include <string.h>
 
-#include "unwind.h"
+#include "tracer/capture/unwind.h"
 
 #define SLOTS (1u << 22)
 #define ARENA_BYTES (2ull << 30)

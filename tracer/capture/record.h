@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common.h"
-#include "config.h"
+#include "tracer/common.h"
+#include "tracer/config.h"
 
 /* 1 while events are recorded. */
 extern _Atomic int mt_active;
@@ -36,8 +36,8 @@ void mt_record_close_gathers(void);
  * destination lies inside a large block. */
 void mt_record_gather_piece(void *dst, const void *src, size_t n);
 void mt_count_small_copy(size_t n);
-#include "large.h"
-#include "ring.h"
+#include "tracer/capture/large.h"
+#include "tracer/buffer/buffer.h"
 /* Call only when tracing (mt_active and not mt_busy). */
 static inline void mt_record_small_copy(void *dst, const void *src, size_t n)
 {

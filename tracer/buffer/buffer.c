@@ -1,6 +1,6 @@
 /* Per-thread event buffers and their registry (see ring.h).  Segments come
  * from a small pool so steady tracing does not mmap/munmap at all. */
-#include "ring.h"
+#include "tracer/buffer/buffer.h"
 
 #include <pthread.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* /proc/self/maps, parsed a line at a time from a small buffer (see
  * stackmap.h). */
-#include "stackmap.h"
+#include "tracer/capture/stackmap.h"
 
 #include <errno.h>
 #include <fcntl.h>

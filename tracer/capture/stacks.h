@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "ring.h"
+#include "tracer/buffer/buffer.h"
 
 void mt_stacks_init(void);
 /* Id of the stack ips[0..depth) (1-based; 0 if the table is full). */

@@ -1,12 +1,12 @@
 /* The recorder (see record.h): stamps each fact with a stack id and puts it
  * into the calling thread's buffer.  Policy about what is large, what is a
  * copy and what is a gather lives here, not in the hooks. */
-#include "record.h"
+#include "tracer/capture/record.h"
 
-#include "large.h"
-#include "ring.h"
-#include "stacks.h"
-#include "unwind.h"
+#include "tracer/capture/large.h"
+#include "tracer/buffer/buffer.h"
+#include "tracer/capture/stacks.h"
+#include "tracer/capture/unwind.h"
 
 _Atomic int mt_active;
 

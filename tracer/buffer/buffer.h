@@ -8,9 +8,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "common.h"
+#include "tracer/common.h"
 #include "format/kinds.h"
-#include "unwind.h"
+#include "tracer/capture/unwind.h"
 
 enum {
     MT_RAW_PAD = 0,     /* the rest of the segment is unused */

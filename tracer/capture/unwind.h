@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "cfi.h"
+#include "tracer/capture/cfi.h"
 
 #define MT_MAX_DEPTH 256
 #define MT_RULE_BITS 10

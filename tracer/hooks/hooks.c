@@ -11,12 +11,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "control.h"
+#include "tracer/common.h"
+#include "tracer/hooks/lifecycle.h"
 #include "format/kinds.h"
-#include "record.h"
-#include "ring.h"
-#include "unwind.h"
+#include "tracer/capture/record.h"
+#include "tracer/buffer/buffer.h"
+#include "tracer/capture/unwind.h"
 
 #define MT_HOOKS(X)                                                            \
     X(malloc, void *, (size_t))                                                \

@@ -1,7 +1,7 @@
 /* SQLite implementation of sink.h.  WAL with synchronous=OFF: a commit
  * survives the death of the process (the data is in the page cache), which
  * is the crash we must survive; an OS crash we need not. */
-#include "sink.h"
+#include "tracer/storage/sink.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "tracer/common.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"

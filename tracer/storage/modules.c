@@ -1,6 +1,6 @@
 /* Module scanning with dl_iterate_phdr; build-ids are read from the PT_NOTE
  * segments already mapped in memory, so no file is opened. */
-#include "modules.h"
+#include "tracer/storage/modules.h"
 
 #include <elf.h>
 #include <link.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sink.h"
+#include "tracer/storage/sink.h"
 
 typedef struct {
     uint64_t start, end;

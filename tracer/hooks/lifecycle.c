@@ -3,7 +3,7 @@
  * every other process of the tree (forked child or exec'd image) writes the
  * same name with ".<pid>" added unless the name has %p, and ".N" on top if
  * that exists, so no process ever overwrites another's trace. */
-#include "control.h"
+#include "tracer/hooks/lifecycle.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "config.h"
+#include "tracer/common.h"
+#include "tracer/config.h"
 #include "format/kinds.h"
-#include "record.h"
-#include "sink.h"
-#include "ring.h"
-#include "writer.h"
+#include "tracer/capture/record.h"
+#include "tracer/storage/sink.h"
+#include "tracer/buffer/buffer.h"
+#include "tracer/storage/writer.h"
 
 #define ROOT_ENV "MEMTRACE_ROOT_PID"
 
