@@ -44,17 +44,32 @@ END_TEST
 START_TEST(each_broken_rule_is_named)
 {
     const char *d = th_tempdir();
+    put(d, "format/kinds.h", "");
+    put(d, "analyzer/load/trace.h", "");
+    put(d, "tracer/common.h", "");
     put(d, "format/ok.h", "#include \"format/kinds.h\"\n#include <stdint.h>\n");
     put(d, "format/bad.c", "#include \"format/ok.h\"\n#include \"tracer/common.h\"\n");
     put(d, "tracer/capture/bad.h", "  #  include \"analyzer/load/trace.h\"\n");
-    put(d, "tracer/ok.c", "#include \"format/ok.h\"\n");
+    put(d, "tracer/capture/bare.c", "#include \"common.h\"\n#include \"tracer/gone.h\"\n");
+    put(d, "tracer/ok.c", "#include \"format/ok.h\"\n#include \"gen/made.h\"\n");
     char out[4096];
     ck_assert_int_eq(layout(d, out, sizeof out), 1);
-    ck_assert_str_eq(out,
-                     "layout: format/bad.c:2 includes tracer/common.h: format/ includes only "
-                     "format/\n"
-                     "layout: tracer/capture/bad.h:1 includes analyzer/load/trace.h: tracer/ "
-                     "never includes analyzer/\n");
+    /* one line per break, in the order find(1) meets the files */
+    const char *want[] = {
+        "layout: format/bad.c:2 includes tracer/common.h: format/ includes only format/\n",
+        "layout: tracer/capture/bad.h:1 includes analyzer/load/trace.h: tracer/ never includes "
+        "analyzer/\n",
+        "layout: tracer/capture/bare.c:1 includes common.h: name its folder, from the top of "
+        "the tree\n",
+        "layout: tracer/capture/bare.c:2 includes tracer/gone.h: no such file from the top of "
+        "the tree\n",
+    };
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        ck_assert_msg(strstr(out, want[i]), "missing: %s in:\n%s", want[i], out);
+        total += strlen(want[i]);
+    }
+    ck_assert_uint_eq(strlen(out), total);
 }
 END_TEST
 

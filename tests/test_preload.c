@@ -173,8 +173,10 @@ START_TEST(gather_100000_pieces)
     int64_t stack = th_int(db, "SELECT stack FROM copies WHERE kind = 'gather'");
     ck_assert(th_stack_has(db, stack, FIXTURE("copies"), "fixture_gather"));
     /* the pieces are not counted again as small copies of their own */
-    ck_assert_int_ge(th_int(db, "SELECT sum(count) FROM small_copies WHERE size_class = 9"),
+    ck_assert_int_eq(th_int(db, "SELECT sum(count) FROM small_copies WHERE size_class = 9"),
                      100000);
+    ck_assert_int_eq(th_int(db, "SELECT sum(bytes) FROM small_copies WHERE size_class = 9"),
+                     100000000);
     sqlite3_close(db);
 }
 END_TEST
@@ -300,6 +302,40 @@ START_TEST(bad_settings_run_untraced)
     status = th_run(argv, env3, out, sizeof out);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ck_assert_int_eq(access(db, F_OK), -1);
+}
+END_TEST
+
+/* The launcher's options are the settings' list: each becomes its
+ * variable, checked as the tracer checks it. */
+START_TEST(launcher_options_become_settings)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *ok[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, "--copy-min", "1K", "--gather-min",
+                  "2M", "--depth", "9", "--unwind", "libunwind", "--", FIXTURE("alloc1000"), NULL};
+    int status = th_run(ok, NULL, out, sizeof out);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    sqlite3 *d = th_open(db);
+    ck_assert_int_eq(th_meta(d, MT_META_COPY_MIN), 1024);
+    ck_assert_int_eq(th_meta(d, MT_META_GATHER_MIN), 2 << 20);
+    ck_assert_int_eq(th_meta(d, MT_META_MAX_DEPTH), 9);
+    ck_assert(th_meta_is(d, MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_LIBUNWIND)));
+    ck_assert_int_eq(th_meta(d, MT_META_EXIT_STATUS), 0);
+    sqlite3_close(d);
+    /* what the tracer would refuse, the launcher refuses before running */
+    const char *bad[][2] = {{"--depth", "0"}, {"--depth", "257"}, {"--copy-min", "lots"},
+                            {"--unwind", "guess"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(db, sizeof db, "%s/bad%zu.db", dir, i);
+        char *argv[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, (char *)bad[i][0],
+                        (char *)bad[i][1], "--", FIXTURE("alloc1000"), NULL};
+        status = th_run(argv, NULL, out, sizeof out);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s %s", bad[i][0],
+                      bad[i][1]);
+        ck_assert_str_eq(out, ""); /* the program never ran */
+        ck_assert_int_eq(access(db, F_OK), -1);
+    }
 }
 END_TEST
 
@@ -452,6 +488,7 @@ Suite *preload_suite(void)
     tcase_add_test(t, more_threads_than_a_thousand);
     tcase_add_test(t, closing_all_descriptors_spares_the_trace);
     tcase_add_test(t, dup2_over_the_trace_ends_it_cleanly);
+    tcase_add_test(t, launcher_options_become_settings);
     suite_add_tcase(s, t);
     return s;
 }

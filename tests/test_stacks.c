@@ -3,30 +3,40 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "tracer/capture/record.h"
 #include "tracer/buffer/buffer.h"
+#include "tracer/capture/clock.h"
+#include "tracer/capture/record.h"
 #include "tracer/capture/stacks.h"
+#include "tracer/capture/thread.h"
+#include "tracer/config.h"
 
 static uintptr_t frames_a[] = {0x401000, 0x402000, 0x403000};
 static uintptr_t frames_b[] = {0x401000, 0x402000, 0x403001};
 
+/* The id of a made-up stack, through the calling thread's cache. */
+static uint32_t intern(const uintptr_t *ips, int n)
+{
+    mt_thread_t *t = mt_thread_get();
+    ck_assert_ptr_nonnull(t);
+    return mt_stack_intern(&t->stacks, mt_stack_hash(ips, n), ips, n).v;
+}
+
 START_TEST(same_stack_same_id)
 {
     mt_record_init();
-    mt_tbuf_t *b = mt_tbuf_get();
-    uint32_t a = mt_stack_intern(b, frames_a, 3);
-    uint32_t a2 = mt_stack_intern(b, frames_a, 3);
-    uint32_t bb = mt_stack_intern(b, frames_b, 3);
-    uint32_t prefix = mt_stack_intern(b, frames_a, 2);
+    uint32_t a = intern(frames_a, 3);
+    uint32_t a2 = intern(frames_a, 3);
+    uint32_t bb = intern(frames_b, 3);
+    uint32_t prefix = intern(frames_a, 2);
     ck_assert_uint_gt(a, 0);
     ck_assert_uint_eq(a, a2);
     ck_assert_uint_ne(a, bb);
     ck_assert_uint_ne(a, prefix);
     uint32_t depth;
-    const uintptr_t *ips = mt_stack_get(bb, &depth);
+    const uintptr_t *ips = mt_stack_get((mt_stack_id_t){bb}, &depth);
     ck_assert_uint_eq(depth, 3);
     ck_assert_uint_eq(ips[2], 0x403001);
-    ck_assert_ptr_null(mt_stack_get(0, &depth));
+    ck_assert_ptr_null(mt_stack_get((mt_stack_id_t){0}, &depth));
 }
 END_TEST
 
@@ -37,10 +47,9 @@ static uint32_t ids[NTHREADS][NSTACKS];
 static void *intern_many(void *arg)
 {
     uint32_t *out = arg;
-    mt_tbuf_t *b = mt_tbuf_get();
     for (int i = 0; i < NSTACKS; i++) {
         uintptr_t f[4] = {0x1000, 0x2000 + (uintptr_t)i, 0x3000, (uintptr_t)i % 7};
-        out[i] = mt_stack_intern(b, f, 4);
+        out[i] = intern(f, 4);
     }
     return NULL;
 }
@@ -61,32 +70,45 @@ START_TEST(threads_agree_on_ids)
 }
 END_TEST
 
+/* The settings these tests record with: 16 frames, the default sizes. */
+static void record_setup(void)
+{
+    setenv("MEMTRACE_DEPTH", "16", 1);
+    setenv("MEMTRACE_COPY_MIN", "64K", 1);
+    setenv("MEMTRACE_GATHER_MIN", "1M", 1);
+    ck_assert_int_eq(mt_config_load(), 0);
+    mt_record_init();
+}
+
+/* Every event of b: counts by kind, and the last gather. */
+static void consume(mt_tbuf_t *b, int kinds[16], mt_raw_t *gather)
+{
+    mt_raw_t r;
+    while (mt_tbuf_consume(b, &r)) {
+        kinds[r.kind]++;
+        if (r.kind == MT_RAW_GATHER)
+            *gather = r;
+    }
+}
+
 START_TEST(recorder_fills_the_thread_buffer)
 {
-    mt_cfg.depth = 16;
-    mt_cfg.copy_min = 65536;
-    mt_cfg.gather_min = 1 << 20;
-    mt_record_init();
-    atomic_store(&mt_active, 1);
-    mt_tbuf_t *b = mt_tbuf_get();
+    record_setup();
+    mt_record_start();
+    mt_tbuf_t *b = mt_thread_get()->buf;
     uint64_t before = atomic_load(&b->published);
     mt_record_alloc((void *)0x1000, 24);
     mt_record_free((void *)0x1000, mt_now());
     mt_record_alloc((void *)0x100000, 2 << 20); /* large: a gather target */
     for (int i = 0; i < 10; i++)
         mt_record_small_copy((char *)0x100000 + i * 100, (void *)0x5000, 100);
-    mt_record_free((void *)0x100000, mt_now()); /* closes the gather */
-    atomic_store(&mt_active, 0);
+    mt_record_free((void *)0x100000, mt_now()); /* ends the gather */
+    mt_record_stop();
     /* 2 allocs and 2 frees take a slot each, the gather two */
     ck_assert_uint_eq(atomic_load(&b->published) - before, 6);
-    mt_raw_t r;
-    int kinds[8] = {0};
+    int kinds[16] = {0};
     mt_raw_t gather = {0};
-    while (mt_tbuf_consume(b, &r)) {
-        kinds[r.kind]++;
-        if (r.kind == MT_RAW_GATHER)
-            gather = r;
-    }
+    consume(b, kinds, &gather);
     ck_assert_int_eq(kinds[MT_RAW_ALLOC], 2);
     ck_assert_int_eq(kinds[MT_RAW_FREE], 2);
     ck_assert_int_eq(kinds[MT_RAW_GATHER], 1);
@@ -97,6 +119,37 @@ START_TEST(recorder_fills_the_thread_buffer)
 }
 END_TEST
 
+static mt_tbuf_t *gatherer_buf;
+
+static void *gather_then_exit(void *arg)
+{
+    (void)arg;
+    gatherer_buf = mt_thread_get()->buf;
+    for (int i = 0; i < 7; i++)
+        mt_record_small_copy((char *)0x300000 + i * 64, (void *)0x5000, 64);
+    return NULL; /* the block stays live: only the thread's end ends the gather */
+}
+
+START_TEST(a_thread_ends_its_gathers)
+{
+    record_setup();
+    mt_record_start();
+    mt_record_alloc((void *)0x300000, 4 << 20);
+    pthread_t t;
+    pthread_create(&t, NULL, gather_then_exit, NULL);
+    pthread_join(t, NULL);
+    mt_record_stop();
+    ck_assert_int_eq(atomic_load(&gatherer_buf->dead), 1);
+    int kinds[16] = {0};
+    mt_raw_t gather = {0};
+    consume(gatherer_buf, kinds, &gather);
+    ck_assert_int_eq(kinds[MT_RAW_GATHER], 1);
+    ck_assert_uint_eq(gather.n, 7);
+    ck_assert_uint_eq(gather.size, 7 * 64);
+    ck_assert_uint_eq(gather.addr, 0x300000);
+}
+END_TEST
+
 Suite *stacks_suite(void)
 {
     Suite *s = suite_create("stacks");
@@ -104,6 +157,7 @@ Suite *stacks_suite(void)
     tcase_add_test(t, same_stack_same_id);
     tcase_add_test(t, threads_agree_on_ids);
     tcase_add_test(t, recorder_fills_the_thread_buffer);
+    tcase_add_test(t, a_thread_ends_its_gathers);
     suite_add_tcase(s, t);
     return s;
 }

@@ -10,7 +10,11 @@ FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURES     := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/%) \
                 $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(wildcard tests/fixtures/*.cpp))
 
+# Frame pointers: the recorder's tests capture stacks through the test's own
+# frames, which the unwinder (linked into the runner) takes for its own and
+# skips by rbp.
 $(BUILD)/obj/tests/%.o: PART_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null) \
+	-fno-omit-frame-pointer \
 	-DMT_BUILD_DIR='"$(abspath $(BUILD))"' -DMT_SOURCE_DIR='"$(abspath .)"'
 
 $(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB) $(FORMAT_LIB)

@@ -37,7 +37,7 @@ uint32_t tg_stack(int n, const uint64_t *ips)
 {
     uint32_t parent = 0;
     for (int i = n; i-- > 0;) {
-        mt_sink_stack_node(++next_node, parent, ips[i]);
+        mt_sink_stack_node((mt_node_id_t){++next_node}, (mt_node_id_t){parent}, ips[i]);
         parent = next_node;
     }
     return parent;
@@ -81,18 +81,19 @@ void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uin
              uint64_t bytes, uint64_t pieces, uint32_t stack)
 {
     mt_sink_copy(TG_START_NS + t, TG_START_NS + t + dur, tid, kind, src, dst, bytes, pieces,
-                 stack);
+                 (mt_node_id_t){stack});
 }
 
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack)
 {
     mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MMAP, addr, size, 0, 0, 3, anon ? 0x22 : 0x2,
-                    anon ? -1 : 5, stack);
+                    anon ? -1 : 5, (mt_node_id_t){stack});
 }
 
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size)
 {
-    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MUNMAP, addr, size, 0, 0, 0, 0, -1, 0);
+    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MUNMAP, addr, size, 0, 0, 0, 0, -1,
+                    (mt_node_id_t){0});
 }
 
 void tg_meta_int(mt_meta_t key, int64_t v) { mt_sink_meta_int(key, v); }

@@ -1,14 +1,14 @@
-/* Raw mappings and warnings for the tracer: both must work inside a malloc
- * hook, so neither may allocate through malloc. */
+/* Raw mappings, warnings and array growth for the tracer (see common.h):
+ * the first two must work inside a malloc hook, so they never allocate. */
 #include "tracer/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-MT_TLS int mt_busy;
 
 void *mt_map(size_t len, int noreserve)
 {
@@ -37,4 +37,24 @@ void mt_warn(const char *fmt, ...)
     buf[len++] = '\n';
     ssize_t w = write(2, buf, len);
     (void)w;
+}
+
+int mt_grow(void *parr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    /* 64 at first, as every array here started before: the tracer's own
+     * allocations shape the program's heap, and with it which of the
+     * program's reallocs move */
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *arr;
+    memcpy(&arr, parr, sizeof arr);
+    void *grown = n <= SIZE_MAX / elem ? realloc(arr, n * elem) : NULL;
+    if (!grown)
+        return -1;
+    memcpy(parr, &grown, sizeof grown);
+    *cap = n;
+    return 0;
 }

@@ -7,12 +7,74 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tracer/common.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/size.h"
+#include "tracer/capture/unwind.h"
+#include "tracer/common.h"
 
 mt_config_t mt_cfg;
+
+static const struct {
+    const char *var, *option, *metavar;
+} settings[MT_SET_COUNT] = {
+#define X(name, var, option, metavar) {var, option, metavar},
+    MT_SETTINGS(X)
+#undef X
+};
+
+const char *mt_setting_var(mt_setting_t s) { return settings[s].var; }
+const char *mt_setting_option(mt_setting_t s) { return settings[s].option; }
+const char *mt_setting_metavar(mt_setting_t s) { return settings[s].metavar; }
+
+int mt_setting_by_option(const char *opt)
+{
+    for (int s = 0; s < MT_SET_COUNT; s++)
+        if (strcmp(settings[s].option, opt) == 0)
+            return s;
+    return -1;
+}
+
+/* The value of a valid setting: sizes and counts in *n, unwind modes as
+ * MT_UNWIND_*; -1 with the reason in why. */
+static int parse(mt_setting_t s, const char *v, uint64_t *n, char *why, size_t cap)
+{
+    switch (s) {
+    case MT_SET_COPY_MIN:
+    case MT_SET_GATHER_MIN:
+        if (mt_parse_size(v, n) == 0 && *n >= 1)
+            return 0;
+        snprintf(why, cap, "not a size of at least 1 byte (like 64K or 1M)");
+        return -1;
+    case MT_SET_DEPTH:
+        if (mt_parse_size(v, n) == 0 && *n >= 1 && *n <= MT_MAX_DEPTH)
+            return 0;
+        snprintf(why, cap, "not a number from 1 to %d", MT_MAX_DEPTH);
+        return -1;
+    case MT_SET_UNWIND: {
+        int k = mt_kind_parse(MT_KINDS_UNWIND, v);
+        *n = (uint64_t)k;
+        if (k >= 0)
+            return 0;
+        snprintf(why, cap, "neither %s nor %s", mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_FAST),
+                 mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_LIBUNWIND));
+        return -1;
+    }
+    case MT_SET_OUTPUT:
+        if (v && *v)
+            return 0;
+        snprintf(why, cap, "empty");
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+int mt_setting_check(mt_setting_t s, const char *value, char *why, size_t cap)
+{
+    uint64_t n;
+    return parse(s, value, &n, why, cap);
+}
 
 int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, size_t cap)
 {
@@ -40,15 +102,23 @@ int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, si
     return 0;
 }
 
-static int load_size(const char *name, uint64_t def, uint64_t lo, uint64_t *out)
+static int load_output(const char *out)
 {
-    const char *v = getenv(name);
-    *out = def;
-    if (!v)
+    if (!out || !*out)
+        out = "memtrace.%e.%p.db";
+    if (out[0] == '/') {
+        if (strlen(out) >= sizeof mt_cfg.output) {
+            mt_warn("%s is too long; running untraced", mt_setting_var(MT_SET_OUTPUT));
+            return -1;
+        }
+        strcpy(mt_cfg.output, out);
         return 0;
-    if (mt_parse_size(v, out) < 0 || *out < lo) {
-        mt_warn("%s=%s is not a size of at least %llu bytes (like 64K or 1M); running untraced",
-                name, v, (unsigned long long)lo);
+    }
+    char cwd[2048];
+    if (!getcwd(cwd, sizeof cwd) ||
+        snprintf(mt_cfg.output, sizeof mt_cfg.output, "%s/%s", cwd, out) >=
+            (int)sizeof mt_cfg.output) {
+        mt_warn("cannot resolve %s=%s; running untraced", mt_setting_var(MT_SET_OUTPUT), out);
         return -1;
     }
     return 0;
@@ -56,43 +126,29 @@ static int load_size(const char *name, uint64_t def, uint64_t lo, uint64_t *out)
 
 int mt_config_load(void)
 {
-    const char *out = getenv("MEMTRACE_OUTPUT");
-    if (!out || !*out)
-        out = "memtrace.%e.%p.db";
-    if (out[0] == '/') {
-        if (strlen(out) >= sizeof mt_cfg.output) {
-            mt_warn("MEMTRACE_OUTPUT is too long; running untraced");
-            return -1;
-        }
-        strcpy(mt_cfg.output, out);
-    } else {
-        char cwd[2048];
-        if (!getcwd(cwd, sizeof cwd) ||
-            snprintf(mt_cfg.output, sizeof mt_cfg.output, "%s/%s", cwd, out) >=
-                (int)sizeof mt_cfg.output) {
-            mt_warn("cannot resolve MEMTRACE_OUTPUT=%s; running untraced", out);
-            return -1;
-        }
-    }
-    const char *force = getenv("MEMTRACE_FORCE");
+    if (load_output(getenv(mt_setting_var(MT_SET_OUTPUT))) < 0)
+        return -1;
+    const char *force = getenv(mt_setting_var(MT_SET_FORCE));
     mt_cfg.force = force && *force && strcmp(force, "0") != 0;
-    if (load_size("MEMTRACE_COPY_MIN", (uint64_t)mt_meta_default(MT_META_COPY_MIN), 1,
-                  &mt_cfg.copy_min) < 0 ||
-        load_size("MEMTRACE_GATHER_MIN", (uint64_t)mt_meta_default(MT_META_GATHER_MIN), 1,
-                  &mt_cfg.gather_min) < 0)
-        return -1;
-    uint64_t depth = (uint64_t)mt_meta_default(MT_META_MAX_DEPTH);
-    const char *d = getenv("MEMTRACE_DEPTH");
-    if (d && (mt_parse_size(d, &depth) < 0 || depth < 1 || depth > 256)) {
-        mt_warn("MEMTRACE_DEPTH=%s is not a number from 1 to 256; running untraced", d);
-        return -1;
+    uint64_t v[MT_SET_COUNT] = {
+        [MT_SET_COPY_MIN] = (uint64_t)mt_meta_default(MT_META_COPY_MIN),
+        [MT_SET_GATHER_MIN] = (uint64_t)mt_meta_default(MT_META_GATHER_MIN),
+        [MT_SET_DEPTH] = (uint64_t)mt_meta_default(MT_META_MAX_DEPTH),
+        [MT_SET_UNWIND] = MT_UNWIND_FAST,
+    };
+    for (int s = 0; s < MT_SET_COUNT; s++) {
+        const char *value = getenv(settings[s].var);
+        if (s == MT_SET_OUTPUT || s == MT_SET_FORCE)
+            continue; /* read above */
+        char why[128];
+        if (value && parse((mt_setting_t)s, value, &v[s], why, sizeof why) < 0) {
+            mt_warn("%s=%s is %s; running untraced", settings[s].var, value, why);
+            return -1;
+        }
     }
-    mt_cfg.depth = (int)depth;
-    const char *u = getenv("MEMTRACE_UNWIND");
-    mt_cfg.unwind = u ? mt_kind_parse(MT_KINDS_UNWIND, u) : MT_UNWIND_FAST;
-    if (mt_cfg.unwind < 0) {
-        mt_warn("MEMTRACE_UNWIND=%s is neither fast nor libunwind; running untraced", u);
-        return -1;
-    }
+    mt_cfg.copy_min = v[MT_SET_COPY_MIN];
+    mt_cfg.gather_min = v[MT_SET_GATHER_MIN];
+    mt_cfg.depth = (int)v[MT_SET_DEPTH];
+    mt_cfg.unwind = (int)v[MT_SET_UNWIND];
     return 0;
 }

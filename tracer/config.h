@@ -1,20 +1,43 @@
-/* Settings of a traced process, read once from the environment:
+/* Settings of a traced process, read once from the environment before main
+ * and read-only after that.  The list is the one place a setting is named:
+ * the tracer reads its variable, the launcher turns its option into it.
  *   MEMTRACE_OUTPUT      database path; %p = pid, %e = program name.  Default
  *                        memtrace.%e.%p.db in the current directory.
  *   MEMTRACE_FORCE=1     overwrite an existing database.
  *   MEMTRACE_COPY_MIN    copies of at least this many bytes are single events
- *                        (default 64K; suffixes K, M, G are powers of 1024).
+ *                        (suffixes K, M, G are powers of 1024).
  *   MEMTRACE_GATHER_MIN  small copies into a block at least this large are
- *                        gathered (default 1M).
- *   MEMTRACE_DEPTH       frames kept per stack (1..256, default 64).
- *   MEMTRACE_UNWIND      "fast" (default: cached CFA rules, libunwind for what
- *                        they cannot follow) or "libunwind" (always): the
- *                        modes of format/kinds.h. */
+ *                        gathered.
+ *   MEMTRACE_DEPTH       frames kept per stack (1..256).
+ *   MEMTRACE_UNWIND      "fast" (cached CFA rules, libunwind for what they
+ *                        cannot follow) or "libunwind" (always).
+ * Defaults are format/meta.h's (copy_min, gather_min, max_depth) and the
+ * first of format/kinds.h's unwind modes. */
 #ifndef MT_CONFIG_H
 #define MT_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* X(NAME, "variable", "launcher option", "its value" or NULL for a flag) */
+#define MT_SETTINGS(X)                                                         \
+    X(OUTPUT, "MEMTRACE_OUTPUT", "-o", "FILE")                                 \
+    X(FORCE, "MEMTRACE_FORCE", "-f", NULL)                                     \
+    X(COPY_MIN, "MEMTRACE_COPY_MIN", "--copy-min", "SIZE")                     \
+    X(GATHER_MIN, "MEMTRACE_GATHER_MIN", "--gather-min", "SIZE")               \
+    X(DEPTH, "MEMTRACE_DEPTH", "--depth", "N")                                 \
+    X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "fast|libunwind")
+
+typedef enum mt_setting {
+#define X(name, var, option, metavar) MT_SET_##name,
+    MT_SETTINGS(X)
+#undef X
+    MT_SET_COUNT
+} mt_setting_t;
+
+/* Set by the first traced process for its whole tree: its pid, which tells
+ * every later process it is a child. */
+#define MT_ENV_ROOT_PID "MEMTRACE_ROOT_PID"
 
 typedef struct mt_config {
     char output[4096]; /* the template, absolute */
@@ -25,11 +48,22 @@ typedef struct mt_config {
     int unwind; /* MT_UNWIND_* (format/kinds.h) */
 } mt_config_t;
 
+/* Written only by mt_config_load. */
 extern mt_config_t mt_cfg;
 
 /* Reads the environment into mt_cfg; on a bad setting prints one line and
  * returns -1 (the program then runs untraced). */
 int mt_config_load(void);
+
+const char *mt_setting_var(mt_setting_t s);
+const char *mt_setting_option(mt_setting_t s);
+/* What the option takes, for usage lines; NULL for a flag. */
+const char *mt_setting_metavar(mt_setting_t s);
+/* The setting whose launcher option is opt; -1 if none. */
+int mt_setting_by_option(const char *opt);
+/* 0 when value is valid for s, else -1 with why it is not in why ("not a
+ * number from 1 to 256"). */
+int mt_setting_check(mt_setting_t s, const char *value, char *why, size_t cap);
 
 /* Expands %p and %e of a template into out. */
 int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, size_t cap);

@@ -10,7 +10,7 @@
  * Below the threshold glibc grows in place whenever the top of the heap
  * follows the block, and a small blocking allocation does not help: it is
  * carved out of the hole the previous move left.  moved= tells either way. */
-#include "common.h"
+#include "workloads/common.h"
 
 #include <malloc.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
 /* Blosc and Zstd as numcodecs 0.11 calls them.  numcodecs uses blosc_compress
  * under a global lock or blosc_compress_ctx; both give the same bytes, and the
  * _ctx form needs no global state. */
-#include "codec.h"
+#include "workloads/codec.h"
 
-#include "common.h"
+#include "workloads/common.h"
 
 #include <blosc.h>
 #include <stdio.h>

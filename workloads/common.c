@@ -1,5 +1,5 @@
 /* One-line errors and option parsing for the workload programs. */
-#include "common.h"
+#include "workloads/common.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* A validating skip over JSON values is all the parsing needed: members are
  * found by skipping the ones before them. */
-#include "json.h"
+#include "workloads/json.h"
 
 #include <ctype.h>
 #include <errno.h>

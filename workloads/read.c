@@ -5,11 +5,11 @@
  *   file compressed: naive 2 (read, decompress to a temporary, copy)  zero-copy 1
  *   s3 none:         naive 2 (small blocks, joined, copied)           zero-copy 0
  *   s3 compressed:   naive 2 (small blocks, joined, decompressed)     zero-copy 1 */
-#include "codec.h"
-#include "common.h"
-#include "rng.h"
-#include "store.h"
-#include "zarr.h"
+#include "workloads/codec.h"
+#include "workloads/common.h"
+#include "workloads/rng.h"
+#include "workloads/store.h"
+#include "workloads/zarr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

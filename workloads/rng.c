@@ -1,7 +1,7 @@
 /* Counter-based splitmix64: the seeded values of the workloads.  The array is
  * handled as 64-bit words throughout so filling it needs no memcpy per element
  * (with -fno-builtin every memcpy would be a real call the tracer records). */
-#include "rng.h"
+#include "workloads/rng.h"
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 

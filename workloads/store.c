@@ -1,7 +1,7 @@
 /* Chooses the store from the URL scheme. */
-#include "store.h"
+#include "workloads/store.h"
 
-#include "common.h"
+#include "workloads/common.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* file://DIR: one file per key, like zarr-python's DirectoryStore.  Values are
  * written and read with plain write()/read() on the caller's buffer, so the
  * kernel's copy is the only one. */
-#include "store.h"
+#include "workloads/store.h"
 
-#include "common.h"
+#include "workloads/common.h"
 
 #include <errno.h>
 #include <fcntl.h>

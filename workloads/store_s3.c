@@ -2,9 +2,9 @@
  * (or AWS's regional endpoint), signed with libcurl's SigV4.  Reads either go
  * straight into the caller's buffer (Content-Length known) or, the naive way
  * s3fs/aiohttp do it, into many small malloc'ed blocks joined at the end. */
-#include "store.h"
+#include "workloads/store.h"
 
-#include "common.h"
+#include "workloads/common.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -5,11 +5,11 @@
  * so peak heap = (1 + copies) x array:
  *   none:       naive 1 (bytes(memoryview) before the store)    zero-copy 0
  *   compressed: naive 2 (worst-case buffer, then dest[:cbytes]) zero-copy 1 */
-#include "codec.h"
-#include "common.h"
-#include "rng.h"
-#include "store.h"
-#include "zarr.h"
+#include "workloads/codec.h"
+#include "workloads/common.h"
+#include "workloads/rng.h"
+#include "workloads/store.h"
+#include "workloads/zarr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

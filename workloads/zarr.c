@@ -1,8 +1,8 @@
 /* Zarr v2 metadata, byte-compatible with zarr-python 2.13 + numcodecs 0.11. */
-#include "zarr.h"
+#include "workloads/zarr.h"
 
-#include "common.h"
-#include "json.h"
+#include "workloads/common.h"
+#include "workloads/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #ifndef WL_ZARR_H
 #define WL_ZARR_H
 
-#include "codec.h"
+#include "workloads/codec.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,24 +1,15 @@
-/* Per-thread event buffers and their registry (see ring.h).  Segments come
- * from a small pool so steady tracing does not mmap/munmap at all. */
+/* Per-thread event buffers (see buffer.h).  Segments come from a small pool
+ * so steady tracing does not mmap/munmap at all. */
 #include "tracer/buffer/buffer.h"
 
 #include <pthread.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static mt_seg_t *pool;
 static unsigned pool_len;
 #define POOL_KEEP 64
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static mt_tbuf_t *registry;
-
-static pthread_key_t exit_key;
-MT_TLS mt_tbuf_t *mt_my_buf;
-
-static mt_seg_t *mt_seg_new(void)
+static mt_seg_t *seg_new(void)
 {
     pthread_mutex_lock(&pool_lock);
     mt_seg_t *s = pool;
@@ -34,7 +25,7 @@ static mt_seg_t *mt_seg_new(void)
     return s;
 }
 
-void mt_seg_free(mt_seg_t *s)
+static void seg_free(mt_seg_t *s)
 {
     pthread_mutex_lock(&pool_lock);
     if (pool_len < POOL_KEEP) {
@@ -47,44 +38,30 @@ void mt_seg_free(mt_seg_t *s)
     mt_unmap(s, sizeof *s);
 }
 
-static void thread_exit(void *arg)
+mt_tbuf_t *mt_tbuf_new(uint32_t tid, uint64_t first_ts)
 {
-    mt_tbuf_t *b = arg;
-    if (mt_my_buf == b)
-        mt_my_buf = NULL;
-    atomic_store_explicit(&b->dead, 1, memory_order_release);
-}
-
-mt_tbuf_t *mt_tbuf_get(void)
-{
-    if (MT_LIKELY(mt_my_buf != NULL))
-        return mt_my_buf;
     mt_tbuf_t *b = mt_map(sizeof *b, 0);
     if (!b)
         return NULL;
-    b->wseg = b->rseg = mt_seg_new();
+    b->wseg = b->rseg = seg_new();
     if (!b->wseg) {
         mt_unmap(b, sizeof *b);
         return NULL;
     }
-    b->tid = (uint32_t)syscall(SYS_gettid);
-    b->first_ts = mt_now();
-    pthread_mutex_lock(&registry_lock);
-    b->next = registry;
-    registry = b;
-    pthread_mutex_unlock(&registry_lock);
-    mt_my_buf = b;
-    pthread_setspecific(exit_key, b);
+    b->tid = tid;
+    b->first_ts = first_ts;
     return b;
 }
 
-void mt_registry_lock(void) { pthread_mutex_lock(&registry_lock); }
-void mt_registry_unlock(void) { pthread_mutex_unlock(&registry_lock); }
-mt_tbuf_t *mt_registry_first(void) { return registry; }
+void mt_tbuf_free(mt_tbuf_t *b)
+{
+    seg_free(b->rseg);
+    mt_unmap(b, sizeof *b);
+}
 
 mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b)
 {
-    mt_seg_t *s = mt_seg_new();
+    mt_seg_t *s = seg_new();
     if (!s)
         return NULL;
     if (b->widx < MT_SEG_SLOTS) { /* published with the next event */
@@ -97,6 +74,17 @@ mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b)
     return &s->ev[0];
 }
 
+void mt_tbuf_put2(mt_tbuf_t *b, const mt_raw_t *r)
+{
+    mt_slot_t *e = mt_tbuf_reserve(b, 2);
+    if (e) {
+        e[0] = (mt_slot_t){.ts = r->ts, .addr = r->addr, .size = r->size, .stack = r->stack,
+                           .kind = r->kind, .sub = r->sub};
+        *(mt_slot_ext_t *)&e[1] = (mt_slot_ext_t){.aux = r->aux, .aux2 = r->aux2, .n = r->n};
+        mt_tbuf_commit(b, 2);
+    }
+}
+
 int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
 {
     uint64_t published = atomic_load_explicit(&b->published, memory_order_acquire);
@@ -106,7 +94,7 @@ int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
         if (b->ridx == MT_SEG_SLOTS) {
             /* the producer linked the next segment before publishing into it */
             mt_seg_t *next = atomic_load_explicit(&b->rseg->next, memory_order_acquire);
-            mt_seg_free(b->rseg);
+            seg_free(b->rseg);
             b->rseg = next;
             b->ridx = 0;
         }
@@ -131,30 +119,11 @@ int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
     }
 }
 
-void mt_tbuf_reclaim(mt_tbuf_t *b, mt_tbuf_t *prev)
+void mt_buffer_after_fork_child(void)
 {
-    if (prev)
-        prev->next = b->next;
-    else
-        registry = b->next;
-    mt_seg_free(b->rseg);
-    mt_unmap(b, sizeof *b);
-}
-
-void mt_ring_init(void)
-{
-    pthread_key_create(&exit_key, thread_exit);
-}
-
-void mt_ring_after_fork_child(void)
-{
-    /* Only the forking thread survives; its unconsumed events are the
-     * parent's to write.  The old buffers are leaked, not unmapped: another
-     * thread's segment may still be referenced from the pool chain. */
+    /* Only the forking thread survives; the pool's segments may still be
+     * linked from the parent's buffers, which the child leaks, not unmaps. */
     pthread_mutex_init(&pool_lock, NULL);
-    pthread_mutex_init(&registry_lock, NULL);
     pool = NULL;
     pool_len = 0;
-    registry = NULL;
-    mt_my_buf = NULL;
 }

@@ -1,16 +1,17 @@
-/* Per-thread event buffers: a chain of fixed-size segments that the owning
- * thread appends to and the writer thread consumes.  Appending never waits on
- * the writer (it takes a new segment instead), so a thread inside dlopen or a
- * signal handler cannot deadlock against a writer that needs the same lock. */
-#ifndef MT_RING_H
-#define MT_RING_H
+/* Per-thread event buffers: what a program thread hands to the writer.  A
+ * chain of fixed-size segments that the owning thread appends to and the
+ * writer thread consumes, and the counters of small copies.  Appending
+ * never waits on the writer (it takes a new segment instead), so a thread
+ * inside dlopen or a signal handler cannot deadlock against a writer that
+ * needs the same lock. */
+#ifndef MT_BUFFER_H
+#define MT_BUFFER_H
 
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "tracer/capture/stacks.h"
 #include "tracer/common.h"
-#include "format/kinds.h"
-#include "tracer/capture/unwind.h"
 
 enum {
     MT_RAW_PAD = 0,     /* the rest of the segment is unused */
@@ -18,7 +19,7 @@ enum {
     MT_RAW_FREE,        /* addr */
     /* from here on, events take two slots (mt_raw_slots) */
     MT_RAW_REALLOC,     /* addr (new), size, aux = old, stack */
-    MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* (format/kinds.h) */
+    MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* */
     MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces */
     MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
     MT_RAW_MUNMAP,      /* addr, size */
@@ -28,7 +29,7 @@ enum {
 /* One event as the writer sees it. */
 typedef struct mt_raw {
     uint64_t ts, addr, size, aux, aux2, n;
-    uint32_t stack; /* id in the stack table (stacks.h), 0 = none */
+    mt_stack_id_t stack; /* 0 = none */
     uint16_t kind, sub;
 } mt_raw_t;
 
@@ -37,7 +38,7 @@ typedef struct mt_raw {
  * add a second slot.  Every byte written here crosses to the writer's core. */
 typedef struct mt_slot {
     uint64_t ts, addr, size;
-    uint32_t stack;
+    mt_stack_id_t stack;
     uint16_t kind, sub;
 } mt_slot_t;
 typedef struct mt_slot_ext {
@@ -54,45 +55,33 @@ typedef struct mt_seg {
 } mt_seg_t;
 
 #define MT_SIZE_CLASSES 64
-#define MT_GATHER_SLOTS 4
-#define MT_STACK_CACHE 1024
 
-typedef struct mt_gather {
-    uint64_t block, block_end; /* the large block the pieces land in */
-    uint64_t first_ts, last_ts, bytes, pieces, dst, src;
-    uint32_t stack;
-} mt_gather_t;
-
+/* One thread's buffer.  Who touches what: */
 typedef struct mt_tbuf {
-    /* producer side, touched only by the owning thread */
+    /* producer side: the owning thread only */
     mt_seg_t *wseg;
     uint32_t widx;
     uint64_t count;
-    struct {
-        uint64_t hash;
-        uint32_t id, depth;
-    } cache[MT_STACK_CACHE];
-    mt_gather_t gather[MT_GATHER_SLOTS];
-    uint32_t gather_next;
-    mt_unwind_cache_t unwind;
-    /* shared */
-    _Atomic uint64_t published;
-    _Atomic int dead;
+    /* written by the owner, read by the writer */
+    _Atomic uint64_t published; /* slots ready; published and consumed count slots */
+    _Atomic int dead;           /* the thread ended: nothing more will come */
     _Atomic uint64_t small_count[MT_SIZE_CLASSES];
     _Atomic uint64_t small_bytes[MT_SIZE_CLASSES];
-    uint32_t tid;
+    uint32_t tid;               /* set at creation */
     uint64_t first_ts;
-    struct mt_tbuf *next; /* registry, under the registry lock */
-    /* consumer side, touched only by the writer */
+    struct mt_tbuf *next;       /* buffer/registry.c's list, under its lock */
+    /* consumer side: the writer only */
     mt_seg_t *rseg;
     uint32_t ridx;
     uint64_t consumed;
-    void *wstate; /* the writer's per-thread state */
+    void *wstate; /* storage/writer.c's per-thread state */
 } mt_tbuf_t;
 
-/* The calling thread's buffer, created on first use (NULL if out of memory). */
-extern MT_TLS mt_tbuf_t *mt_my_buf;
-mt_tbuf_t *mt_tbuf_get(void);
+/* A new buffer for thread tid (NULL when out of memory), and its end. */
+mt_tbuf_t *mt_tbuf_new(uint32_t tid, uint64_t first_ts);
+void mt_tbuf_free(mt_tbuf_t *b);
+
+/* ---- producer side, inline: every event goes through here ---- */
 
 /* Counts a copy below copy_min; only the owner writes, so a relaxed
  * load-and-store suffices and the writer never reads a torn value. */
@@ -128,19 +117,32 @@ static inline void mt_tbuf_commit(mt_tbuf_t *b, int n)
     atomic_store_explicit(&b->published, b->count, memory_order_release);
 }
 
-/* Writer side: iterate the registry, consume, reclaim. */
-void mt_registry_lock(void);
-void mt_registry_unlock(void);
-mt_tbuf_t *mt_registry_first(void);
-/* Consumes the next published event of b into *out; 0 when none is left.
- * published and consumed count slots, not events. */
-int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
-/* Unlinks and frees b (dead and fully consumed); registry lock held. */
-void mt_tbuf_reclaim(mt_tbuf_t *b, mt_tbuf_t *prev);
-void mt_seg_free(mt_seg_t *s);
+/* The two shapes of event: one slot (allocations and frees), or two. */
+static inline void mt_tbuf_put1(mt_tbuf_t *b, int kind, uint64_t ts, uint64_t addr,
+                                uint64_t size, mt_stack_id_t stack)
+{
+    mt_slot_t *e = mt_tbuf_reserve(b, 1);
+    if (e) {
+        *e = (mt_slot_t){.ts = ts, .addr = addr, .size = size, .stack = stack,
+                         .kind = (uint16_t)kind};
+        mt_tbuf_commit(b, 1);
+    }
+}
 
-/* Fork child: forget every buffer (they belong to the parent's threads). */
-void mt_ring_after_fork_child(void);
-void mt_ring_init(void);
+void mt_tbuf_put2(mt_tbuf_t *b, const mt_raw_t *r);
+
+/* The thread ended; its buffer is the writer's to drain and free. */
+static inline void mt_tbuf_retire(mt_tbuf_t *b)
+{
+    atomic_store_explicit(&b->dead, 1, memory_order_release);
+}
+
+/* ---- consumer side: the writer ---- */
+
+/* Consumes the next published event of b into *out; 0 when none is left. */
+int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
+
+/* Fork child: the segment pool belongs to the parent's threads. */
+void mt_buffer_after_fork_child(void);
 
 #endif

@@ -4,12 +4,17 @@
  * never a read outside the mapped .eh_frame_hdr or .eh_frame. */
 #include "tracer/capture/cfi.h"
 
+#include <libdwarf/dwarf.h> /* DW_CFA_* and DW_EH_PE_*: the standard's names */
 #include <link.h>
 #include <string.h>
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16, STATE_DEPTH = 8 };
 enum { CFA_OTHER = 0xfe, CFA_NONE = 0xff };
-enum { PE_OMIT = 0xff, PE_PCREL = 0x10, PE_DATAREL = 0x30, PE_INDIRECT = 0x80 };
+/* Pointer encodings: the low nibble is the format, 0x70 the base, and
+ * 0x80 marks an indirect pointer (not in libdwarf's list). */
+enum { PE_FORMAT = 0x0f, PE_BASE = 0x70, PE_INDIRECT = 0x80 };
+/* The primary opcodes keep their operand in the low six bits. */
+enum { CFA_PRIMARY = 0xc0, CFA_OPERAND = 0x3f };
 
 /* ---- bounded reading ---- */
 
@@ -67,19 +72,19 @@ static const uint8_t fixed_size[16] = {8, 0, 2, 4, 8, 0, 0, 0, 0, 0, 2, 4, 8};
 static uint64_t rd_ptr(rd_t *r, uint8_t enc, uintptr_t datarel)
 {
     uintptr_t here = (uintptr_t)r->p;
-    uint8_t fmt = enc & 0x0f;
+    uint8_t fmt = enc & PE_FORMAT;
     uint64_t v = 0;
-    if (fmt == 0x01 || fmt == 0x09)
-        v = rd_leb(r, fmt == 0x09);
+    if (fmt == DW_EH_PE_uleb128 || fmt == DW_EH_PE_sleb128)
+        v = rd_leb(r, fmt == DW_EH_PE_sleb128);
     else if (fixed_size[fmt])
-        v = rd_fixed(r, fixed_size[fmt], fmt >= 0x0a);
+        v = rd_fixed(r, fixed_size[fmt], fmt >= DW_EH_PE_sdata2);
     else
         r->bad = 1;
-    if ((enc & 0x70) == PE_PCREL)
+    if ((enc & PE_BASE) == DW_EH_PE_pcrel)
         v += here;
-    else if ((enc & 0x70) == PE_DATAREL && datarel)
+    else if ((enc & PE_BASE) == DW_EH_PE_datarel && datarel)
         v += datarel;
-    else if (enc & 0x70) /* textrel, funcrel, aligned: not used on x86-64 */
+    else if (enc & PE_BASE) /* textrel, funcrel, aligned: not used on x86-64 */
         r->bad = 1;
     r->bad |= (enc & PE_INDIRECT) != 0; /* and omit, 0xff */
     return v;
@@ -143,10 +148,15 @@ static void skip_block(rd_t *r)
 }
 
 /* The extended opcodes whose first operand is a register (uleb128). */
-#define REG_OPS                                                                            \
-    (1ull << 0x05 | 1ull << 0x06 | 1ull << 0x07 | 1ull << 0x08 | 1ull << 0x09 | 1ull << 0x0c | \
-     1ull << 0x0d | 1ull << 0x10 | 1ull << 0x11 | 1ull << 0x12 | 1ull << 0x14 | 1ull << 0x15 | \
-     1ull << 0x16 | 1ull << 0x2f)
+#define REG_OPS                                                                \
+    (1ull << DW_CFA_offset_extended | 1ull << DW_CFA_restore_extended |        \
+     1ull << DW_CFA_undefined | 1ull << DW_CFA_same_value |                    \
+     1ull << DW_CFA_register | 1ull << DW_CFA_def_cfa |                        \
+     1ull << DW_CFA_def_cfa_register | 1ull << DW_CFA_expression |             \
+     1ull << DW_CFA_offset_extended_sf | 1ull << DW_CFA_def_cfa_sf |           \
+     1ull << DW_CFA_val_offset | 1ull << DW_CFA_val_offset_sf |                \
+     1ull << DW_CFA_val_expression |                                           \
+     1ull << DW_CFA_GNU_negative_offset_extended)
 
 /* Runs one instruction stream over *row until the row for pc is complete
  * (returns 1), the stream ends (0) or it is malformed or unsupported (-1).
@@ -159,49 +169,57 @@ static int run(rd_t *r, const cie_t *c, const row_t *init, row_t *row, uint64_t 
     int64_t da = c->data_align;
     while (r->p < r->end && !r->bad) {
         uint8_t op = U8(r);
+        int primary = op & CFA_PRIMARY;
         /* the register operand, or advance_loc's delta: both in the low bits */
-        uint64_t reg = op >= 0x40 ? op & 0x3fu : REG_OPS >> op & 1 ? ULEB(r) : 0;
+        uint64_t reg = primary ? op & CFA_OPERAND : REG_OPS >> op & 1 ? ULEB(r) : 0;
         uint64_t next = *loc;
-        switch (op >= 0x40 ? op & 0xc0 : op) {
-        case 0x00: /* nop */ break;
-        case 0x40: next += reg * c->code_align; break;
-        case 0x02: next += rd_fixed(r, 1, 0) * c->code_align; break;
-        case 0x03: next += rd_fixed(r, 2, 0) * c->code_align; break;
-        case 0x04: next += rd_fixed(r, 4, 0) * c->code_align; break;
-        case 0x01: next = rd_ptr(r, c->fde_enc, 0); break;
-        case 0x80: /* offset */
-        case 0x05: set_rule(row, reg, R_OFFSET, scaled(ULEB(r), da)); break;
-        case 0x11: set_rule(row, reg, R_OFFSET, scaled((uint64_t)SLEB(r), da)); break;
-        case 0x2f: set_rule(row, reg, R_OFFSET, -scaled(ULEB(r), da)); break; /* GNU negative */
-        case 0xc0: /* restore */
-        case 0x06: restore(row, init, reg); break;
-        case 0x07: set_rule(row, reg, R_UNDEF, 0); break;
-        case 0x08: set_rule(row, reg, R_SAME, 0); break;
-        case 0x09: /* register */
-        case 0x14: /* val_offset */ ULEB(r); set_rule(row, reg, R_OTHER, 0); break;
-        case 0x15: /* val_offset_sf */ SLEB(r); set_rule(row, reg, R_OTHER, 0); break;
-        case 0x10: /* expression */
-        case 0x16: /* val_expression */ skip_block(r); set_rule(row, reg, R_OTHER, 0); break;
-        case 0x0a: /* remember_state: the CFA too, as GCC and LLVM save it */
+        switch (primary ? primary : op) {
+        case DW_CFA_nop: break;
+        case DW_CFA_advance_loc: next += reg * c->code_align; break;
+        case DW_CFA_advance_loc1: next += rd_fixed(r, 1, 0) * c->code_align; break;
+        case DW_CFA_advance_loc2: next += rd_fixed(r, 2, 0) * c->code_align; break;
+        case DW_CFA_advance_loc4: next += rd_fixed(r, 4, 0) * c->code_align; break;
+        case DW_CFA_set_loc: next = rd_ptr(r, c->fde_enc, 0); break;
+        case DW_CFA_offset:
+        case DW_CFA_offset_extended: set_rule(row, reg, R_OFFSET, scaled(ULEB(r), da)); break;
+        case DW_CFA_offset_extended_sf:
+            set_rule(row, reg, R_OFFSET, scaled((uint64_t)SLEB(r), da));
+            break;
+        case DW_CFA_GNU_negative_offset_extended:
+            set_rule(row, reg, R_OFFSET, -scaled(ULEB(r), da));
+            break;
+        case DW_CFA_restore:
+        case DW_CFA_restore_extended: restore(row, init, reg); break;
+        case DW_CFA_undefined: set_rule(row, reg, R_UNDEF, 0); break;
+        case DW_CFA_same_value: set_rule(row, reg, R_SAME, 0); break;
+        case DW_CFA_register:
+        case DW_CFA_val_offset: ULEB(r); set_rule(row, reg, R_OTHER, 0); break;
+        case DW_CFA_val_offset_sf: SLEB(r); set_rule(row, reg, R_OTHER, 0); break;
+        case DW_CFA_expression:
+        case DW_CFA_val_expression: skip_block(r); set_rule(row, reg, R_OTHER, 0); break;
+        case DW_CFA_remember_state: /* the CFA too, as GCC and LLVM save it */
             if (depth == STATE_DEPTH)
                 return -1;
             stack[depth++] = *row;
             break;
-        case 0x0b: /* restore_state */
+        case DW_CFA_restore_state:
             if (depth == 0)
                 return -1;
             *row = stack[--depth];
             break;
-        case 0x0c: row->cfa_reg = cfa_base(reg); row->cfa_off = (int64_t)ULEB(r); break;
-        case 0x12: row->cfa_reg = cfa_base(reg); row->cfa_off = scaled((uint64_t)SLEB(r), da); break;
-        case 0x0d: /* def_cfa_register: keeps an expression CFA an expression */
+        case DW_CFA_def_cfa: row->cfa_reg = cfa_base(reg); row->cfa_off = (int64_t)ULEB(r); break;
+        case DW_CFA_def_cfa_sf:
+            row->cfa_reg = cfa_base(reg);
+            row->cfa_off = scaled((uint64_t)SLEB(r), da);
+            break;
+        case DW_CFA_def_cfa_register: /* keeps an expression CFA an expression */
             if (row->cfa_reg != CFA_NONE)
                 row->cfa_reg = cfa_base(reg);
             break;
-        case 0x0e: row->cfa_off = (int64_t)ULEB(r); break;
-        case 0x13: row->cfa_off = scaled((uint64_t)SLEB(r), da); break;
-        case 0x0f: /* def_cfa_expression */ skip_block(r); row->cfa_reg = CFA_NONE; break;
-        case 0x2e: /* GNU_args_size */ ULEB(r); break;
+        case DW_CFA_def_cfa_offset: row->cfa_off = (int64_t)ULEB(r); break;
+        case DW_CFA_def_cfa_offset_sf: row->cfa_off = scaled((uint64_t)SLEB(r), da); break;
+        case DW_CFA_def_cfa_expression: skip_block(r); row->cfa_reg = CFA_NONE; break;
+        case DW_CFA_GNU_args_size: ULEB(r); break;
         default: return -1;
         }
         if (r->bad)
@@ -260,8 +278,8 @@ static int parse_cie(rd_t r, cie_t *c)
             uint8_t enc = *a == 'R' || *a == 'P' || *a == 'L' ? U8(&d) : 0;
             if (*a == 'R')
                 c->fde_enc = enc;
-            else if (*a == 'P' && enc != PE_OMIT)
-                rd_ptr(&d, enc & 0x0f, 0); /* the personality: skipped, never followed */
+            else if (*a == 'P' && enc != DW_EH_PE_omit)
+                rd_ptr(&d, enc & PE_FORMAT, 0); /* the personality: skipped, never followed */
             else if (*a != 'P' && *a != 'L')
                 break; /* unknown letter: like libgcc, trust 'z' to skip the rest */
         }
@@ -287,7 +305,7 @@ static int fde_rule(uintptr_t addr, uintptr_t lo, uintptr_t hi, uint64_t pc, mt_
     if (entry(id_at - cie_off, lo, hi, &cr) || parse_cie(cr, &c))
         return -1;
     uint64_t begin = rd_ptr(&f, c.fde_enc, 0);
-    uint64_t range = rd_ptr(&f, c.fde_enc & 0x0f, 0);
+    uint64_t range = rd_ptr(&f, c.fde_enc & PE_FORMAT, 0);
     if (c.has_z)
         skip_block(&f); /* the LSDA pointer */
     if (f.bad || pc - begin >= range)
@@ -346,7 +364,7 @@ static int search(const struct dl_phdr_info *info, uintptr_t hdr, size_t len, ui
     uint8_t version = U8(&r), frame_enc = U8(&r), count_enc = U8(&r), table_enc = U8(&r);
     uintptr_t eh_frame = rd_ptr(&r, frame_enc, hdr);
     uint64_t count = rd_ptr(&r, count_enc, hdr);
-    size_t esz = 2 * (size_t)fixed_size[table_enc & 0x0f];
+    size_t esz = 2 * (size_t)fixed_size[table_enc & PE_FORMAT];
     uintptr_t eh_end = seg_end(info, eh_frame);
     if (r.bad || version != 1 || esz == 0 || !eh_end || count == 0 ||
         count > (size_t)(r.end - r.p) / esz)

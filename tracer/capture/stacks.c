@@ -5,9 +5,10 @@
 #include "tracer/capture/stacks.h"
 
 #include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
-#include "tracer/capture/unwind.h"
+#include "tracer/common.h"
 
 #define SLOTS (1u << 22)
 #define ARENA_BYTES (2ull << 30)
@@ -92,41 +93,28 @@ static MT_NOINLINE uint32_t global_intern(uint64_t h, const uintptr_t *ips, int 
     return 0;
 }
 
-static uint32_t intern_hashed(mt_tbuf_t *b, uint64_t h, const uintptr_t *ips, int depth)
+mt_stack_id_t mt_stack_intern(mt_stack_cache_t *c, uint64_t h, const uintptr_t *ips, int depth)
 {
-    unsigned c = (unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE - 1);
+    unsigned k = (unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE - 1);
     /* The thread's cache trusts the 64-bit hash and depth (a false match is
      * a 2^-64 event per lookup); the global table compares every frame. */
-    if (b->cache[c].hash == h && b->cache[c].depth == (uint32_t)depth)
-        return b->cache[c].id;
+    if (c->e[k].hash == h && c->e[k].depth == (uint32_t)depth)
+        return (mt_stack_id_t){c->e[k].id};
     uint32_t id = global_intern(h, ips, depth);
     if (id) {
-        b->cache[c].hash = h;
-        b->cache[c].id = id;
-        b->cache[c].depth = (uint32_t)depth;
+        c->e[k].hash = h;
+        c->e[k].id = id;
+        c->e[k].depth = (uint32_t)depth;
     }
-    return id;
+    return (mt_stack_id_t){id};
 }
 
-uint32_t mt_stack_intern(mt_tbuf_t *b, const uintptr_t *ips, int depth)
+const uintptr_t *mt_stack_get(mt_stack_id_t id, uint32_t *depth)
 {
-    return intern_hashed(b, mt_stack_hash(ips, depth), ips, depth);
-}
-
-uint32_t mt_stack_capture(mt_tbuf_t *b, int max_depth)
-{
-    uintptr_t ips[MT_MAX_DEPTH];
-    uint64_t h;
-    int n = mt_unwind(&b->unwind, ips, max_depth, &h);
-    return n > 0 ? intern_hashed(b, h, ips, n) : 0;
-}
-
-const uintptr_t *mt_stack_get(uint32_t id, uint32_t *depth)
-{
-    if (id == 0 || id >= atomic_load(&next_id) || id >= SLOTS)
+    if (id.v == 0 || id.v >= atomic_load(&next_id) || id.v >= SLOTS)
         return NULL;
-    *depth = by_id[id].depth;
-    return by_id[id].ips;
+    *depth = by_id[id.v].depth;
+    return by_id[id.v].ips;
 }
 
 uint32_t mt_stack_count(void) { return atomic_load(&next_id) - 1; }

@@ -14,10 +14,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "tracer/common.h"
-#include "tracer/config.h"
 #include "format/kinds.h"
 #include "tracer/capture/stackmap.h"
+#include "tracer/common.h"
+#include "tracer/config.h"
 
 static uintptr_t self_start, self_end;
 static _Atomic uint64_t slow_count;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "tracer/capture/cfi.h"
+#include "tracer/capture/stacks.h"
 
 #define MT_MAX_DEPTH 256
 #define MT_RULE_BITS 10
@@ -29,9 +30,9 @@ typedef struct mt_step {
     uint64_t hash;    /* of the pcs from this frame to the outermost */
 } mt_step_t;
 
-/* Per thread: the rules of the code addresses it has unwound through, the
- * bounds of its own stack's mapping (no read ever leaves them), and its
- * last stack, outermost frame first. */
+/* Per thread, owned by unwind.c: the rules of the code addresses it has
+ * unwound through, the bounds of its own stack's mapping (no read ever
+ * leaves them), and its last stack, outermost frame first. */
 typedef struct mt_unwind_cache {
     struct {
         uintptr_t pc; /* 0 = empty */
@@ -50,38 +51,12 @@ typedef struct mt_unwind_cache {
 } mt_unwind_cache_t;
 
 void mt_unwind_init(void);
-/* Captures up to max frames into ips and their mt_stack_hash into *hash. */
+/* Captures up to max frames into ips and their mt_stack_hash (stacks.h)
+ * into *hash. */
 int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash);
 /* Code may have been unmapped (dlclose): every cached rule is suspect. */
 void mt_unwind_forget(void);
 /* How many captures the fast path handed to libunwind (for meta). */
 uint64_t mt_unwind_slow_count(void);
-
-/* The stack hash, folded from the outermost frame in, so that a stack
- * sharing its outer frames with the previous one hashes only the new ones. */
-static inline uint64_t mt_hash_step(uint64_t h, uintptr_t pc)
-{
-    h = (h ^ pc) * 0xff51afd7ed558ccdull;
-    return h ^ (h >> 31);
-}
-#define MT_HASH_SEED 0x9E3779B97F4A7C15ull
-
-static inline uint64_t mt_hash_final(uint64_t h, int depth)
-{
-    h ^= (uint64_t)depth * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 32;
-    h *= 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return h ? h : 1;
-}
-
-/* The hash of ips[0..depth) from scratch, as the chain gives it. */
-static inline uint64_t mt_stack_hash(const uintptr_t *ips, int depth)
-{
-    uint64_t h = MT_HASH_SEED;
-    for (int i = depth; i-- > 0;)
-        h = mt_hash_step(h, ips[i]);
-    return mt_hash_final(h, depth);
-}
 
 #endif

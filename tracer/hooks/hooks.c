@@ -1,6 +1,7 @@
 /* The hook layer: each interposed function resolves the real one once,
- * calls it, and hands what happened to the recorder.  No policy lives here.
- * The list of hooks is one X-macro, so the table of real functions and the
+ * calls it, and hands what happened to the recorder (capture/record.h) or,
+ * for the process's lifetime, to lifecycle.h.  No policy lives here.  The
+ * list of hooks is one X-macro, so the table of real functions and the
  * wrappers cannot drift apart. */
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,12 +12,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "tracer/common.h"
-#include "tracer/hooks/lifecycle.h"
 #include "format/kinds.h"
+#include "tracer/capture/clock.h"
+#include "tracer/capture/guard.h"
 #include "tracer/capture/record.h"
-#include "tracer/buffer/buffer.h"
 #include "tracer/capture/unwind.h"
+#include "tracer/common.h"
+#include "tracer/config.h"
+#include "tracer/hooks/lifecycle.h"
 
 #define MT_HOOKS(X)                                                            \
     X(malloc, void *, (size_t))                                                \
@@ -92,7 +95,7 @@ static void *boot_copy(void *d, const void *s, size_t n)
     return d;
 }
 
-void mt_hooks_resolve(void)
+static void resolve(void)
 {
     if (real.free || resolving)
         return;
@@ -107,11 +110,15 @@ void mt_hooks_resolve(void)
     resolving = 0;
 }
 
-#define RESOLVED(name) (MT_LIKELY(real.name != NULL) || (mt_hooks_resolve(), real.name != NULL))
+#define RESOLVED(name) (MT_LIKELY(real.name != NULL) || (resolve(), real.name != NULL))
 
-static inline int tracing(void)
+static inline int tracing(void) { return mt_record_active() && !mt_guard_busy(); }
+
+/* Before main: the real functions first, since starting the tracer allocates. */
+__attribute__((constructor)) static void init(void)
 {
-    return atomic_load_explicit(&mt_active, memory_order_relaxed) && !mt_busy;
+    resolve();
+    mt_lifecycle_start();
 }
 
 /* ---- allocation ---- */
@@ -263,13 +270,13 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
 
 /* ---- copies ---- */
 
-#define COPY_HOOK(name, sub, params, args)                                     \
+#define COPY_HOOK(name, kind, params, args)                                    \
     MT_EXPORT void *name params                                                \
     {                                                                          \
         if (MT_UNLIKELY(!real.name)) {                                         \
             if (resolving || !RESOLVED(name)) {                                \
                 boot_copy(d, s, n);                                            \
-                return sub == MT_COPY_MEMPCPY ? (char *)d + n : d;             \
+                return kind == MT_COPY_MEMPCPY ? (char *)d + n : d;            \
             }                                                                  \
         }                                                                      \
         if (!tracing())                                                        \
@@ -281,7 +288,7 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         }                                                                      \
         uint64_t t0 = mt_now();                                                \
         void *r = real.name args;                                              \
-        mt_record_copy(sub, d, s, n, t0, mt_now());                            \
+        mt_record_copy(kind, d, s, n, t0, mt_now());                           \
         return r;                                                              \
     }
 COPY_HOOK(memcpy, MT_COPY_MEMCPY, (void *d, const void *s, size_t n), (d, s, n))
@@ -303,11 +310,11 @@ COPY_HOOK(__mempcpy_chk, MT_COPY_MEMPCPY, (void *d, const void *s, size_t n, siz
             errno = ENOSYS;                                                    \
             return -1;                                                         \
         }                                                                      \
-        int stopped = mt_control_before_exec();                                \
+        int stopped = mt_lifecycle_before_exec();                              \
         int rc = real.name args;                                               \
         int err = errno;                                                       \
         if (stopped)                                                           \
-            mt_control_after_failed_exec();                                    \
+            mt_lifecycle_after_failed_exec();                                  \
         errno = err;                                                           \
         return rc;                                                             \
     }
@@ -354,7 +361,7 @@ MT_EXPORT int execle(const char *path, const char *arg, ...)
 }
 
 /* ---- descriptors: a program closing what it did not open must not take
- * the trace's (control.c decides; the close seems to succeed) ---- */
+ * the trace's (lifecycle.c decides; the close seems to succeed) ---- */
 
 MT_EXPORT int close(int fd)
 {
@@ -362,7 +369,7 @@ MT_EXPORT int close(int fd)
         errno = ENOSYS;
         return -1;
     }
-    if (MT_UNLIKELY(mt_control_keeps_fd(fd)))
+    if (MT_UNLIKELY(mt_lifecycle_keeps_fd(fd)))
         return 0;
     return real.close(fd);
 }
@@ -373,7 +380,7 @@ MT_EXPORT int close_range(unsigned first, unsigned last, int flags)
         errno = ENOSYS;
         return -1;
     }
-    int keep[3], n = mt_control_kept_fds(keep), rc = 0;
+    int keep[3], n = mt_lifecycle_kept_fds(keep), rc = 0;
     unsigned from = first;
     for (int i = 0; i < n; i++) {
         unsigned k = (unsigned)keep[i];
@@ -391,7 +398,7 @@ MT_EXPORT int close_range(unsigned first, unsigned last, int flags)
 MT_EXPORT void closefrom(int low)
 {
     int keep[3];
-    if (low < 0 || mt_control_kept_fds(keep) == 0) {
+    if (low < 0 || mt_lifecycle_kept_fds(keep) == 0) {
         if (RESOLVED(closefrom))
             real.closefrom(low);
         return;
@@ -408,7 +415,7 @@ MT_EXPORT int dup2(int fd, int target)
         return -1;
     }
     if (fd != target)
-        mt_control_yield_fd(target);
+        mt_lifecycle_yield_fd(target);
     return real.dup2(fd, target);
 }
 
@@ -418,7 +425,7 @@ MT_EXPORT int dup3(int fd, int target, int flags)
         errno = ENOSYS;
         return -1;
     }
-    mt_control_yield_fd(target);
+    mt_lifecycle_yield_fd(target);
     return real.dup3(fd, target, flags);
 }
 
@@ -431,7 +438,7 @@ MT_EXPORT int dlclose(void *handle)
 {
     if (!RESOLVED(dlclose))
         return -1;
-    mt_control_before_unload();
+    mt_lifecycle_before_unload();
     int rc = real.dlclose(handle);
     mt_unwind_forget();
     return rc;
@@ -439,7 +446,7 @@ MT_EXPORT int dlclose(void *handle)
 
 MT_EXPORT void exit(int status)
 {
-    mt_control_note_exit(status);
+    mt_lifecycle_note_exit(status);
     if (RESOLVED(exit))
         real.exit(status);
     abort();
@@ -447,7 +454,7 @@ MT_EXPORT void exit(int status)
 
 MT_EXPORT void _exit(int status)
 {
-    mt_control_stop(MT_EXIT_IMMEDIATE, status);
+    mt_lifecycle_stop(MT_EXIT_IMMEDIATE, status);
     if (RESOLVED(_exit))
         real._exit(status);
     abort();
@@ -455,7 +462,7 @@ MT_EXPORT void _exit(int status)
 
 MT_EXPORT void _Exit(int status)
 {
-    mt_control_stop(MT_EXIT_IMMEDIATE, status);
+    mt_lifecycle_stop(MT_EXIT_IMMEDIATE, status);
     if (RESOLVED(_Exit))
         real._Exit(status);
     abort();

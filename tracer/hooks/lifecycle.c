@@ -1,4 +1,4 @@
-/* Start, stop, fork and exec handling (see control.h).
+/* Start, stop, fork and exec handling (see lifecycle.h).
  * Naming: the first traced process writes MEMTRACE_OUTPUT (or the default);
  * every other process of the tree (forked child or exec'd image) writes the
  * same name with ".<pid>" added unless the name has %p, and ".N" on top if
@@ -12,15 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "format/kinds.h"
+#include "tracer/capture/guard.h"
+#include "tracer/capture/record.h"
+#include "tracer/capture/thread.h"
 #include "tracer/common.h"
 #include "tracer/config.h"
-#include "format/kinds.h"
-#include "tracer/capture/record.h"
 #include "tracer/storage/sink.h"
-#include "tracer/buffer/buffer.h"
 #include "tracer/storage/writer.h"
-
-#define ROOT_ENV "MEMTRACE_ROOT_PID"
 
 static pid_t traced_pid;
 static int exit_status = -1;
@@ -48,111 +47,103 @@ static void fork_parent(void) { mt_writer_fork_parent(); }
 
 static void fork_child(void)
 {
-    mt_busy = 1;
-    if (!atomic_load(&mt_active)) {
-        mt_writer_fork_child(NULL);
-        mt_busy = 0;
-        return;
-    }
-    atomic_store(&mt_active, 0);
-    mt_ring_after_fork_child();
-    traced_pid = getpid();
+    int was = mt_guard_enter();
     char path[4096];
-    mt_cfg.force = 0;
-    if (pick_path(1, path, sizeof path) == 0) {
-        mt_writer_fork_child(path);
-        atomic_store(&mt_active, 1);
-    } else {
+    if (!mt_record_active()) {
         mt_writer_fork_child(NULL);
+        goto out;
     }
-    mt_busy = 0;
+    mt_record_stop();
+    mt_thread_after_fork_child();
+    traced_pid = getpid();
+    if (pick_path(1, path, sizeof path) == 0 && mt_writer_fork_child(path) == 0)
+        mt_record_start();
+    else
+        mt_writer_fork_child(NULL);
+out:
+    mt_guard_leave(was);
 }
 
-__attribute__((constructor)) static void mt_init(void)
+void mt_lifecycle_start(void)
 {
-    mt_hooks_resolve();
-    mt_busy = 1;
-    if (mt_config_load() < 0) {
-        mt_busy = 0;
-        return;
-    }
-    mt_record_init();
-    int derived = getenv(ROOT_ENV) != NULL;
+    int was = mt_guard_enter();
     char path[4096];
+    if (mt_config_load() < 0)
+        goto out;
+    mt_record_init();
+    int derived = getenv(MT_ENV_ROOT_PID) != NULL;
     if (pick_path(derived, path, sizeof path) < 0) {
         mt_warn("output path too long; running untraced");
-        mt_busy = 0;
-        return;
+        goto out;
     }
     if (!derived) {
         /* children inherit these: they know they are not the root, and a
          * relative output name still means the root's directory */
         char pid[32];
         snprintf(pid, sizeof pid, "%ld", (long)getpid());
-        setenv(ROOT_ENV, pid, 1);
-        setenv("MEMTRACE_OUTPUT", mt_cfg.output, 1);
+        setenv(MT_ENV_ROOT_PID, pid, 1);
+        setenv(mt_setting_var(MT_SET_OUTPUT), mt_cfg.output, 1);
     }
     traced_pid = getpid();
-    if (mt_writer_start(path, derived ? 0 : mt_cfg.force, 0) < 0) {
-        mt_busy = 0;
-        return;
-    }
+    if (mt_writer_start(path, derived ? 0 : mt_cfg.force, 0) < 0)
+        goto out;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
-    atomic_store(&mt_active, 1);
-    mt_busy = 0;
+    mt_record_start();
+out:
+    mt_guard_leave(was);
 }
 
-void mt_control_note_exit(int status) { exit_status = status; }
+void mt_lifecycle_note_exit(int status) { exit_status = status; }
 
-void mt_control_stop(int kind, int status)
+void mt_lifecycle_stop(int kind, int status)
 {
-    if (!atomic_load(&mt_active) || getpid() != traced_pid || mt_busy)
+    if (!mt_record_active() || getpid() != traced_pid || mt_guard_busy())
         return;
-    mt_busy = 1;
-    mt_record_close_gathers();
+    int was = mt_guard_enter();
+    mt_record_end_gathers();
     mt_writer_stop(kind, status);
-    atomic_store(&mt_active, 0);
-    mt_busy = 0;
+    mt_record_stop();
+    mt_guard_leave(was);
 }
 
-__attribute__((destructor)) static void mt_fini(void) { mt_control_stop(MT_EXIT_EXIT, exit_status); }
+__attribute__((destructor)) static void fini(void) { mt_lifecycle_stop(MT_EXIT_EXIT, exit_status); }
 
-int mt_control_before_exec(void)
+int mt_lifecycle_before_exec(void)
 {
     /* a vfork child shares our memory but not our pid: leave the parent's
      * writer alone */
-    if (!atomic_load(&mt_active) || getpid() != traced_pid)
+    if (!mt_record_active() || getpid() != traced_pid)
         return 0;
-    mt_control_stop(MT_EXIT_EXEC, -1);
+    mt_lifecycle_stop(MT_EXIT_EXEC, -1);
     return 1;
 }
 
-void mt_control_after_failed_exec(void)
+void mt_lifecycle_after_failed_exec(void)
 {
-    mt_busy = 1;
-    mt_writer_resume();
-    atomic_store(&mt_active, 1);
-    mt_busy = 0;
+    int was = mt_guard_enter();
+    if (mt_writer_resume() == 0)
+        mt_record_start();
+    mt_guard_leave(was);
 }
 
-int mt_control_keeps_fd(int fd) { return !mt_busy && mt_sink_owns_fd(fd); }
+int mt_lifecycle_keeps_fd(int fd) { return !mt_guard_busy() && mt_sink_owns_fd(fd); }
 
-int mt_control_kept_fds(int out[3]) { return mt_busy ? 0 : mt_sink_fds(out); }
+int mt_lifecycle_kept_fds(int out[3]) { return mt_guard_busy() ? 0 : mt_sink_fds(out); }
 
-void mt_control_yield_fd(int fd)
+void mt_lifecycle_yield_fd(int fd)
 {
-    if (!mt_control_keeps_fd(fd))
+    if (!mt_lifecycle_keeps_fd(fd))
         return;
     mt_warn("the program puts another file at descriptor %d, which holds the trace; "
             "the trace ends here", fd);
-    mt_control_stop(MT_EXIT_STOPPED, -1);
+    mt_lifecycle_stop(MT_EXIT_STOPPED, -1);
 }
 
-void mt_control_before_unload(void)
+void mt_lifecycle_before_unload(void)
 {
-    if (!atomic_load(&mt_active) || mt_busy)
+    if (!mt_record_active() || mt_guard_busy())
         return;
-    mt_busy = 1;
+    int was = mt_guard_enter();
     mt_writer_sync();
-    mt_busy = 0;
+    mt_guard_leave(was);
 }

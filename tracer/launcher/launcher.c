@@ -1,7 +1,8 @@
-/* memtrace: the launcher.  `memtrace run [-o FILE] [-f] -- PROGRAM ARGS...`
- * runs PROGRAM with libmemtrace.so preloaded, waits for it, records how it
- * ended into the database (what the traced process cannot see itself: a
- * fatal signal, the exit status after return from main) and exits as it did. */
+/* memtrace: the launcher.  `memtrace run [OPTIONS] -- PROGRAM ARGS...` runs
+ * PROGRAM with libmemtrace.so preloaded, its options turned into the
+ * settings' variables (tracer/config.h), waits for it, records how it ended
+ * into the database (what the traced process cannot see itself: a fatal
+ * signal, the exit status after return from main) and exits as it did. */
 #include <errno.h>
 #include <libgen.h>
 #include <signal.h>
@@ -12,15 +13,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tracer/config.h"
 #include "format/kinds.h"
 #include "format/meta.h"
-#include "format/size.h"
+#include "tracer/config.h"
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: memtrace run [-o FILE] [-f] [--copy-min SIZE] [--gather-min SIZE] "
-                    "[--depth N] [--unwind fast|libunwind] -- PROGRAM [ARGS...]\n"
+    fprintf(stderr, "usage: memtrace run");
+    for (int s = 0; s < MT_SET_COUNT; s++) {
+        const char *m = mt_setting_metavar((mt_setting_t)s);
+        fprintf(stderr, " [%s%s%s]", mt_setting_option((mt_setting_t)s), m ? " " : "", m ? m : "");
+    }
+    fprintf(stderr, " -- PROGRAM [ARGS...]\n"
                     "  -o FILE  database to write (%%p = pid, %%e = program name;\n"
                     "           default memtrace.%%e.%%p.db)\n"
                     "  -f       overwrite an existing database\n");
@@ -93,38 +97,30 @@ int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "run") != 0)
         usage();
-    const char *out = "memtrace.%e.%p.db";
-    int force = 0, i = 2;
-    for (; i < argc; i++) {
+    /* the settings given as options, handed to the program as variables */
+    const char *value[MT_SET_COUNT] = {[MT_SET_OUTPUT] = "memtrace.%e.%p.db"};
+    int i = 2;
+    for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
-        uint64_t v;
         if (strcmp(a, "--") == 0) {
             i++;
             break;
-        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
-            out = argv[++i];
-        } else if (strcmp(a, "-f") == 0) {
-            force = 1;
-        } else if ((strcmp(a, "--copy-min") == 0 || strcmp(a, "--gather-min") == 0 ||
-                    strcmp(a, "--depth") == 0) && i + 1 < argc) {
-            if (mt_parse_size(argv[i + 1], &v) < 0) {
-                fprintf(stderr, "memtrace: %s %s: not a size\n", a, argv[i + 1]);
-                return 2;
-            }
-            const char *var = a[2] == 'c' ? "MEMTRACE_COPY_MIN"
-                              : a[2] == 'g' ? "MEMTRACE_GATHER_MIN" : "MEMTRACE_DEPTH";
-            setenv(var, argv[++i], 1);
-        } else if (strcmp(a, "--unwind") == 0 && i + 1 < argc) {
-            if (mt_kind_parse(MT_KINDS_UNWIND, argv[i + 1]) < 0) {
-                fprintf(stderr, "memtrace: --unwind %s: not fast or libunwind\n", argv[i + 1]);
-                return 2;
-            }
-            setenv("MEMTRACE_UNWIND", argv[++i], 1);
-        } else if (a[0] == '-') {
-            usage();
-        } else {
-            break;
         }
+        int s = mt_setting_by_option(a);
+        if (s < 0)
+            usage();
+        if (!mt_setting_metavar((mt_setting_t)s)) {
+            value[s] = "1";
+            continue;
+        }
+        if (i + 1 >= argc)
+            usage();
+        char why[128];
+        if (mt_setting_check((mt_setting_t)s, argv[i + 1], why, sizeof why) < 0) {
+            fprintf(stderr, "memtrace: %s %s: %s\n", a, argv[i + 1], why);
+            return 2;
+        }
+        value[s] = argv[++i];
     }
     if (i >= argc)
         usage();
@@ -134,6 +130,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "memtrace: cannot find libmemtrace.so next to this program\n");
         return 2;
     }
+    const char *out = value[MT_SET_OUTPUT];
     if (out[0] != '/') {
         char cwd[2048];
         if (!getcwd(cwd, sizeof cwd))
@@ -142,6 +139,7 @@ int main(int argc, char **argv)
     } else {
         snprintf(abs_out, sizeof abs_out, "%s", out);
     }
+    value[MT_SET_OUTPUT] = abs_out;
     const char *old = getenv("LD_PRELOAD");
     snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
 
@@ -152,10 +150,10 @@ int main(int argc, char **argv)
     }
     if (child == 0) {
         setenv("LD_PRELOAD", preload, 1);
-        setenv("MEMTRACE_OUTPUT", abs_out, 1);
-        unsetenv("MEMTRACE_ROOT_PID");
-        if (force)
-            setenv("MEMTRACE_FORCE", "1", 1);
+        for (int s = 0; s < MT_SET_COUNT; s++)
+            if (value[s])
+                setenv(mt_setting_var((mt_setting_t)s), value[s], 1);
+        unsetenv(MT_ENV_ROOT_PID);
         execvp(argv[i], argv + i);
         fprintf(stderr, "memtrace: cannot run %s: %s\n", argv[i], strerror(errno));
         _exit(127);

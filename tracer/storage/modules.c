@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tracer/common.h"
 #include "tracer/storage/sink.h"
 
 typedef struct {
@@ -42,14 +43,8 @@ int mt_modules_known(uint64_t ip)
 
 static int add_known(uint64_t start, uint64_t end)
 {
-    if (nknown == capknown) {
-        size_t cap = capknown ? capknown * 2 : 64;
-        range_t *n = realloc(known, cap * sizeof *n);
-        if (!n)
-            return -1;
-        known = n;
-        capknown = cap;
-    }
+    if (mt_grow(&known, &capknown, nknown + 1, sizeof *known) < 0)
+        return -1;
     size_t i = nknown;
     while (i > 0 && known[i - 1].start > start) {
         known[i] = known[i - 1];

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tracer/common.h"
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
+#include "tracer/common.h"
 
 enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
 static const char *const sql[ST_N] = {
@@ -282,9 +282,9 @@ void mt_sink_module(uint32_t id, const char *path, uint64_t bias, uint64_t start
     run(ST_MODULE, "itiiiti", iv, tv, NULL, 0);
 }
 
-void mt_sink_stack_node(uint32_t id, uint32_t parent, uint64_t ip)
+void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip)
 {
-    int64_t iv[] = {id, parent, (int64_t)ip};
+    int64_t iv[] = {id.v, parent.v, (int64_t)ip};
     run(ST_NODE, "iii", iv, NULL, NULL, 0);
 }
 
@@ -296,21 +296,21 @@ void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint
 }
 
 void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
-                  uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack)
+                  uint64_t dst, uint64_t bytes, uint64_t pieces, mt_node_id_t stack)
 {
     int64_t iv[] = {(int64_t)ts, (int64_t)end, tid, (int64_t)src, (int64_t)dst,
-                    (int64_t)bytes, (int64_t)pieces, stack};
+                    (int64_t)bytes, (int64_t)pieces, stack.v};
     const char *tv[] = {mt_kind_name(MT_KINDS_COPY, kind)};
     run(ST_COPY, "iiitiiiii", iv, tv, NULL, 0);
 }
 
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
-                     uint32_t stack)
+                     mt_node_id_t stack)
 {
     int anon = fd < 0 || (flags & MAP_ANONYMOUS) != 0;
     int64_t iv[] = {(int64_t)ts, tid, (int64_t)addr, (int64_t)size, (int64_t)old_addr,
-                    (int64_t)old_size, prot, flags, fd, anon, stack};
+                    (int64_t)old_size, prot, flags, fd, anon, stack.v};
     const char *tv[] = {mt_kind_name(MT_KINDS_MAP, kind)};
     run(ST_MAP, "iitiiiiiiiii", iv, tv, NULL, 0);
 }

@@ -18,12 +18,15 @@ void mt_writer_stop(int exit_kind, int status);
  * far gets its trie nodes, and the module map every module they point into,
  * before a dlclose may unmap one. */
 void mt_writer_sync(void);
-/* Reopens the same database after a failed exec. */
-void mt_writer_resume(void);
+/* Reopens the same database after a failed exec: 0 when the writer runs
+ * again, -1 when there is no writer to record for. */
+int mt_writer_resume(void);
 
 void mt_writer_fork_prepare(void);
 void mt_writer_fork_parent(void);
-/* In the child: forget the parent's state; trace into path (lazily). */
-void mt_writer_fork_child(const char *path);
+/* In the child: forget the parent's state; trace into path (lazily, so a
+ * child that records nothing leaves no file).  0, or -1 when the writer
+ * could not start. */
+int mt_writer_fork_child(const char *path);
 
 #endif
