@@ -1,5 +1,5 @@
 /* Test helpers (see helpers.h). */
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define SUITE(name) Suite *name##_suite(void);
-#include "suites.def"
+#include "tests/suites.def"
 #undef SUITE
 
 static const struct {
@@ -13,7 +13,7 @@ static const struct {
     Suite *(*make)(void);
 } suites[] = {
 #define SUITE(name) {#name, name##_suite},
-#include "suites.def"
+#include "tests/suites.def"
 #undef SUITE
 };
 

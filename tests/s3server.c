@@ -1,6 +1,6 @@
 /* The s3rver of the S3 tests (see s3server.h): npm ci on first use, a child
  * that dies with the runner, and the port it reports once it listens. */
-#include "s3server.h"
+#include "tests/s3server.h"
 
 #include <errno.h>
 #include <fcntl.h>

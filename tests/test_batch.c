@@ -7,7 +7,7 @@
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
-#include "helpers.h"
+#include "tests/helpers.h"
 
 static mt_alloc_event_t *sample(size_t n)
 {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #define LAYOUT MT_SOURCE_DIR "/mk/layout.sh"
 

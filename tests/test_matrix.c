@@ -3,8 +3,8 @@
  * gate --max-extra-copies N` (what CI users run) and by the exact count of
  * `memtrace-report --json`, so a copy added or lost fails naming the cell.
  * The traced programs are the plain (never sanitized) workload builds. */
-#include "helpers.h"
-#include "s3server.h"
+#include "tests/helpers.h"
+#include "tests/s3server.h"
 
 #include <check.h>
 #include <ftw.h>

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "tests/helpers.h"
 #include "format/kinds.h"
 #include "format/schema.h"
 

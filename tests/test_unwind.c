@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 
 #include "format/kinds.h"
-#include "helpers.h"
+#include "tests/helpers.h"
 
 #define TAG_MIN 10000
 /* per thread: 20 siblings, 19 deep, 4 under the VLA, 9 comparator calls */

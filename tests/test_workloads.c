@@ -6,7 +6,7 @@
  * unchecked fixtures, which the runner itself runs, so they are cleaned up
  * even when a forked test fails. */
 #include <arpa/inet.h>
-#include "s3server.h"
+#include "tests/s3server.h"
 
 #include <check.h>
 #include <errno.h>

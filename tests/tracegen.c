@@ -1,5 +1,5 @@
 /* The trace generator (see tracegen.h). */
-#include "tracegen.h"
+#include "tests/tracegen.h"
 
 #include <check.h>
 #include <stdlib.h>
