@@ -7,12 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "blocks.h"
-#include "frames.h"
-#include "helpers.h"
-#include "stream.h"
-#include "tracegen.h"
+#include "analyzer/model/analyze.h"
+#include "analyzer/model/blocks.h"
+#include "analyzer/symbolize/frames.h"
+#include "tests/helpers.h"
+#include "analyzer/load/stream.h"
+#include "tests/tracegen.h"
 
 #define MiB (1024ull * 1024)
 #define MS 1000000ull

@@ -19,13 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "commands.h"
-#include "diff.h"
-#include "frames.h"
-#include "gate.h"
-#include "helpers.h"
-#include "tracegen.h"
+#include "analyzer/model/analyze.h"
+#include "analyzer/cli/commands.h"
+#include "analyzer/model/diff.h"
+#include "analyzer/symbolize/frames.h"
+#include "analyzer/model/gate.h"
+#include "tests/helpers.h"
+#include "tests/tracegen.h"
 
 #define MiB (1ull << 20)
 #define MS 1000000ull

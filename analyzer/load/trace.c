@@ -1,0 +1,179 @@
+/* Database opening and validation (see db.h).  A trace whose writer was
+ * killed leaves a -wal file beside it; opening read-write lets SQLite replay
+ * it, so we try that first and fall back to read-only. */
+#include "analyzer/load/trace.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format/meta.h"
+#include "format/schema.h"
+
+static void say(char *err, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+}
+
+static char *meta_text(sqlite3 *db, mt_meta_t key)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* An absent or non-integer value reads as the key's default. */
+static int64_t meta_int(sqlite3 *db, mt_meta_t key)
+{
+    char *v = meta_text(db, key);
+    int64_t r = mt_meta_default(key);
+    if (v) {
+        char *end;
+        long long x = strtoll(v, &end, 10);
+        if (end != v && !*end)
+            r = x;
+        free(v);
+    }
+    return r;
+}
+
+/* The first table a reader needs that the file lacks, or NULL. */
+static const char *missing_table(sqlite3 *db)
+{
+    static const struct {
+        const char *name;
+        int required;
+    } tables[] = {
+#define X(name, required, cols) {#name, required},
+        MT_TABLES(X)
+#undef X
+    };
+    const char *missing = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return "meta";
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0] && !missing; i++) {
+        if (!tables[i].required)
+            continue;
+        sqlite3_bind_text(st, 1, tables[i].name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            missing = tables[i].name;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return missing;
+}
+
+mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
+{
+    if (access(path, F_OK) != 0) {
+        say(err, errcap, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    char magic[16] = "";
+    size_t got = f ? fread(magic, 1, 16, f) : 0;
+    if (f)
+        fclose(f);
+    if (!f) {
+        say(err, errcap, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (got == 0) {
+        say(err, errcap, "%s: empty file, not a memtrace database", path);
+        return NULL;
+    }
+    if (got < 16 || memcmp(magic, "SQLite format 3", 16) != 0) {
+        say(err, errcap, "%s: not an SQLite database", path);
+        return NULL;
+    }
+    mtr_db_t *db = calloc(1, sizeof *db);
+    snprintf(db->path, sizeof db->path, "%s", path);
+    db->writable = 1;
+    if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(db->sql);
+        db->writable = 0;
+        if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            say(err, errcap, "%s: cannot open: %s", path, sqlite3_errmsg(db->sql));
+            goto fail;
+        }
+    }
+    sqlite3_busy_timeout(db->sql, 2000);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+            say(err, errcap, "%s: corrupt database: %s", path, sqlite3_errmsg(db->sql));
+        else
+            say(err, errcap, "%s: SQLite database, but not a memtrace trace (%s)", path,
+                sqlite3_errmsg(db->sql));
+        goto fail;
+    }
+    sqlite3_bind_text(st, 1, mt_meta_key(MT_META_SCHEMA_VERSION), -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    db->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        say(err, errcap, rc == SQLITE_DONE ? "%s: memtrace database without a schema version"
+                                           : "%s: corrupt database: %s",
+            path, sqlite3_errmsg(db->sql));
+        goto fail;
+    }
+    if (db->schema_version > MT_SCHEMA_VERSION || db->schema_version < 1) {
+        say(err, errcap, "%s: schema version %d; this memtrace-report reads up to %d", path,
+            db->schema_version, MT_SCHEMA_VERSION);
+        goto fail;
+    }
+    const char *missing = missing_table(db->sql);
+    if (missing) {
+        say(err, errcap, "%s: memtrace database without its %s table", path, missing);
+        goto fail;
+    }
+    if (db->writable)
+        sqlite3_exec(db->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
+    db->command = meta_text(db->sql, MT_META_COMMAND);
+    db->exe = meta_text(db->sql, MT_META_EXE);
+    db->exit_kind = meta_text(db->sql, MT_META_EXIT_KIND);
+    db->pid = meta_int(db->sql, MT_META_PID);
+    db->ppid = meta_int(db->sql, MT_META_PPID);
+    db->exit_status = meta_int(db->sql, MT_META_EXIT_STATUS);
+    db->exit_signal = meta_int(db->sql, MT_META_EXIT_SIGNAL);
+    db->start_ns = (uint64_t)meta_int(db->sql, MT_META_START_NS);
+    db->end_ns = (uint64_t)meta_int(db->sql, MT_META_END_NS);
+    if (db->end_ns < db->start_ns) /* no commit after the first: no time has passed */
+        db->end_ns = db->start_ns;
+    db->copy_min = (uint64_t)meta_int(db->sql, MT_META_COPY_MIN);
+    db->gather_min = (uint64_t)meta_int(db->sql, MT_META_GATHER_MIN);
+    db->complete = meta_int(db->sql, MT_META_COMPLETE) == 1;
+    return db;
+fail:
+    sqlite3_close(db->sql);
+    free(db);
+    return NULL;
+}
+
+void mtr_db_close(mtr_db_t *db)
+{
+    if (!db)
+        return;
+    sqlite3_close(db->sql);
+    free(db->command);
+    free(db->exe);
+    free(db->exit_kind);
+    free(db);
+}
+
+const char *mtr_db_error(const mtr_db_t *db) { return sqlite3_errmsg(db->sql); }

@@ -1,0 +1,327 @@
+/* Symbolized stacks (see frames.h).  Each distinct address is symbolized
+ * once: through the in-memory table, else the database cache, else the
+ * symbolizer, whose results join the cache on close. */
+#include "analyzer/symbolize/frames.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/symbolize/symbolize.h"
+
+#define MAX_INLINE 16
+
+typedef struct {
+    uint64_t start, end, bias;
+    char *path, *build_id;
+    int64_t id;
+    int status, checked;
+} module_t;
+
+typedef struct {
+    uint64_t ip;
+    uint32_t first, count; /* into pool */
+    int used, fresh;       /* fresh: symbolized now, not yet in the cache */
+} ipent_t;
+
+struct mtr_frames {
+    mtr_db_t *db;
+    mtr_symbolizer_t *sym;
+    uint32_t *parent;
+    uint64_t *ip;
+    uint64_t nnodes;
+    module_t *mods;
+    size_t nmods;
+    ipent_t *ips;
+    uint64_t ipcap, ipn;
+    mtr_sframe_t *pool;
+    size_t npool, cappool;
+    char **strings;
+    size_t nstrings, capstrings;
+    mtr_sframe_t *out;
+    size_t capout;
+    sqlite3_stmt *cached; /* the symbols-cache lookup, prepared once */
+};
+
+/* libstdc++'s demangler: the Itanium C++ ABI's own entry point, callable
+ * from C (declared here because cxxabi.h is a C++ header). */
+char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
+static const char *keep(mtr_frames_t *f, const char *s);
+
+/* C++ names as people read them: ns::Widget::add(int), not _ZN2ns6Widget3addEi */
+static const char *keep_function(mtr_frames_t *f, const char *s)
+{
+    if (s && s[0] == '_' && s[1] == 'Z') {
+        int status = -1;
+        char *d = __cxa_demangle(s, NULL, NULL, &status);
+        if (d && status == 0) {
+            const char *k = keep(f, d);
+            free(d);
+            return k;
+        }
+        free(d);
+    }
+    return keep(f, s);
+}
+
+static const char *keep(mtr_frames_t *f, const char *s)
+{
+    if (!s)
+        return NULL;
+    if (f->nstrings == f->capstrings) {
+        f->capstrings = f->capstrings ? f->capstrings * 2 : 256;
+        f->strings = realloc(f->strings, f->capstrings * sizeof *f->strings);
+    }
+    return f->strings[f->nstrings++] = strdup(s);
+}
+
+static void load_nodes(mtr_frames_t *f)
+{
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(f->db->sql, "SELECT coalesce(max(id), 0) FROM stack_nodes", -1, &st, NULL);
+    f->nnodes = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) + 1 : 1;
+    sqlite3_finalize(st);
+    f->parent = calloc(f->nnodes, sizeof *f->parent);
+    f->ip = calloc(f->nnodes, sizeof *f->ip);
+    sqlite3_prepare_v2(f->db->sql, "SELECT id, parent, ip FROM stack_nodes", -1, &st, NULL);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+        if (id >= f->nnodes)
+            continue;
+        f->parent[id] = (uint32_t)sqlite3_column_int64(st, 1);
+        f->ip[id] = (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+}
+
+static void load_modules(mtr_frames_t *f)
+{
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(f->db->sql, "SELECT id, path, bias, start, end, build_id FROM modules"
+                                   " ORDER BY id", -1, &st, NULL);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (f->nmods == cap) {
+            cap = cap ? cap * 2 : 32;
+            f->mods = realloc(f->mods, cap * sizeof *f->mods);
+        }
+        module_t *m = &f->mods[f->nmods++];
+        memset(m, 0, sizeof *m);
+        m->id = sqlite3_column_int64(st, 0);
+        m->path = strdup((const char *)sqlite3_column_text(st, 1));
+        m->bias = (uint64_t)sqlite3_column_int64(st, 2);
+        m->start = (uint64_t)sqlite3_column_int64(st, 3);
+        m->end = (uint64_t)sqlite3_column_int64(st, 4);
+        const unsigned char *b = sqlite3_column_text(st, 5);
+        m->build_id = b ? strdup((const char *)b) : NULL;
+    }
+    sqlite3_finalize(st);
+}
+
+mtr_frames_t *mtr_frames_open(mtr_db_t *db)
+{
+    mtr_frames_t *f = calloc(1, sizeof *f);
+    f->db = db;
+    f->sym = mtr_symbolizer_new();
+    load_nodes(f);
+    load_modules(f);
+    f->ipcap = 1024;
+    f->ips = calloc(f->ipcap, sizeof *f->ips);
+    return f;
+}
+
+static module_t *module_of(mtr_frames_t *f, uint64_t ip)
+{
+    /* the latest module covering ip wins: a later dlopen may reuse a range */
+    for (size_t i = f->nmods; i-- > 0;)
+        if (ip >= f->mods[i].start && ip < f->mods[i].end)
+            return &f->mods[i];
+    return NULL;
+}
+
+static void pool_push(mtr_frames_t *f, mtr_sframe_t fr)
+{
+    if (f->npool == f->cappool) {
+        f->cappool = f->cappool ? f->cappool * 2 : 1024;
+        f->pool = realloc(f->pool, f->cappool * sizeof *f->pool);
+    }
+    f->pool[f->npool++] = fr;
+}
+
+/* Frames from the database cache; 0 if it has none for this address. */
+static uint32_t from_cache(mtr_frames_t *f, module_t *m, uint64_t off)
+{
+    if (!f->cached && sqlite3_prepare_v2(f->db->sql, "SELECT function, file, line FROM symbols"
+                                                     " WHERE module = ? AND offset = ?"
+                                                     " ORDER BY depth", -1, &f->cached,
+                                         NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_stmt *st = f->cached;
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_int64(st, 2, (int64_t)off);
+    uint32_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *fn = sqlite3_column_text(st, 0), *file = sqlite3_column_text(st, 1);
+        pool_push(f, (mtr_sframe_t){.function = keep(f, (const char *)fn),
+                                    .file = keep(f, (const char *)file),
+                                    .line = sqlite3_column_int(st, 2), .module = m->path,
+                                    .offset = off, .status = MTR_SYM_OK});
+        n++;
+    }
+    sqlite3_reset(st);
+    return n;
+}
+
+static void symbolize_ip(mtr_frames_t *f, uint64_t ip, ipent_t *e)
+{
+    e->first = (uint32_t)f->npool;
+    module_t *m = module_of(f, ip);
+    if (!m) {
+        pool_push(f, (mtr_sframe_t){.offset = ip - 1, .status = MTR_SYM_NO_FILE});
+        e->count = 1;
+        return;
+    }
+    uint64_t off = ip - m->bias - 1;
+    if ((e->count = from_cache(f, m, off)) != 0)
+        return;
+    e->fresh = 1;
+    mtr_frame_t fr[MAX_INLINE];
+    int status = MTR_SYM_OK;
+    int n = mtr_symbolize(f->sym, m->path, m->build_id, off, fr, MAX_INLINE, &status);
+    if (n <= 0) {
+        pool_push(f, (mtr_sframe_t){.module = m->path, .offset = off, .status = status});
+        e->count = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        pool_push(f, (mtr_sframe_t){.function = keep_function(f, fr[i].function),
+                                    .file = keep(f, fr[i].file), .line = fr[i].line,
+                                    .module = m->path, .offset = off, .status = MTR_SYM_OK});
+    e->count = (uint32_t)n;
+}
+
+static ipent_t *lookup(mtr_frames_t *f, uint64_t ip)
+{
+    if ((f->ipn + 1) * 2 > f->ipcap) {
+        ipent_t *old = f->ips;
+        uint64_t oldcap = f->ipcap;
+        f->ipcap *= 2;
+        f->ips = calloc(f->ipcap, sizeof *f->ips);
+        for (uint64_t i = 0; i < oldcap; i++)
+            if (old[i].used) {
+                uint64_t j = (old[i].ip * 0x9E3779B97F4A7C15ull) & (f->ipcap - 1);
+                while (f->ips[j].used)
+                    j = (j + 1) & (f->ipcap - 1);
+                f->ips[j] = old[i];
+            }
+        free(old);
+    }
+    uint64_t j = (ip * 0x9E3779B97F4A7C15ull) & (f->ipcap - 1);
+    while (f->ips[j].used && f->ips[j].ip != ip)
+        j = (j + 1) & (f->ipcap - 1);
+    if (!f->ips[j].used) {
+        f->ips[j].used = 1;
+        f->ips[j].ip = ip;
+        f->ipn++;
+        symbolize_ip(f, ip, &f->ips[j]);
+    }
+    return &f->ips[j];
+}
+
+size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
+{
+    size_t n = 0;
+    for (uint64_t node = stack, guard = 0; node && node < f->nnodes && guard < 4096;
+         node = f->parent[node], guard++) {
+        ipent_t *e = lookup(f, f->ip[node]);
+        if (n + e->count > f->capout) {
+            f->capout = (n + e->count) * 2;
+            f->out = realloc(f->out, f->capout * sizeof *f->out);
+        }
+        memcpy(f->out + n, f->pool + e->first, e->count * sizeof *f->out);
+        n += e->count;
+    }
+    *out = f->out;
+    return n;
+}
+
+static int is_plumbing(const mtr_sframe_t *fr)
+{
+    const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
+    m = m ? m + 1 : fr->module;
+    return m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "libstdc++", 9) ||
+                 !strncmp(m, "libc-", 5));
+}
+
+const mtr_sframe_t *mtr_frames_caller(mtr_frames_t *f, uint32_t stack)
+{
+    const mtr_sframe_t *fr;
+    size_t n = mtr_frames_get(f, stack, &fr);
+    for (size_t i = 0; i < n; i++)
+        if (!is_plumbing(&fr[i]))
+            return &fr[i];
+    return n ? &fr[0] : NULL;
+}
+
+static void save_cache(mtr_frames_t *f)
+{
+    if (!f->db->writable)
+        return;
+    sqlite3_stmt *st;
+    if (sqlite3_exec(f->db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_prepare_v2(f->db->sql, "INSERT OR IGNORE INTO symbols(module, offset, depth,"
+                                       " function, file, line) VALUES(?,?,?,?,?,?)", -1, &st,
+                           NULL) != SQLITE_OK) {
+        sqlite3_exec(f->db->sql, "ROLLBACK", NULL, NULL, NULL);
+        return;
+    }
+    for (uint64_t i = 0; i < f->ipcap; i++) {
+        const ipent_t *e = &f->ips[i];
+        if (!e->used || !e->fresh)
+            continue;
+        module_t *m = module_of(f, e->ip);
+        for (uint32_t k = 0; m && k < e->count; k++) {
+            const mtr_sframe_t *fr = &f->pool[e->first + k];
+            if (fr->status != MTR_SYM_OK || !fr->function)
+                break; /* not cached: a later report may have the file */
+            sqlite3_bind_int64(st, 1, m->id);
+            sqlite3_bind_int64(st, 2, (int64_t)fr->offset);
+            sqlite3_bind_int(st, 3, (int)k);
+            sqlite3_bind_text(st, 4, fr->function, -1, SQLITE_STATIC);
+            if (fr->file)
+                sqlite3_bind_text(st, 5, fr->file, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 5);
+            sqlite3_bind_int(st, 6, fr->line);
+            sqlite3_step(st);
+            sqlite3_reset(st);
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(f->db->sql, "COMMIT", NULL, NULL, NULL);
+}
+
+void mtr_frames_close(mtr_frames_t *f)
+{
+    if (!f)
+        return;
+    sqlite3_finalize(f->cached); /* before the cache is written: no reader open */
+    f->cached = NULL;
+    save_cache(f);
+    mtr_symbolizer_free(f->sym);
+    for (size_t i = 0; i < f->nstrings; i++)
+        free(f->strings[i]);
+    for (size_t i = 0; i < f->nmods; i++) {
+        free(f->mods[i].path);
+        free(f->mods[i].build_id);
+    }
+    free(f->strings);
+    free(f->mods);
+    free(f->parent);
+    free(f->ip);
+    free(f->ips);
+    free(f->pool);
+    free(f->out);
+    free(f);
+}
