@@ -185,7 +185,7 @@ static run_t *run_cmd(int (*cmd)(int, char **), ...)
 /* ---- loading reports for the library tests ---- */
 
 typedef struct {
-    mtr_db_t *db;
+    mtr_trace_t *trace;
     mtr_report_t r;
     mtr_frames_t *f;
 } loaded_t;
@@ -195,17 +195,17 @@ static void load(const char *path, loaded_t *l)
     char err[1024];
     mtr_options_t opt;
     mtr_options_default(&opt);
-    l->db = mtr_db_open(path, err, sizeof err);
-    ck_assert_msg(l->db != NULL, "%s", err);
-    ck_assert_msg(mtr_analyze(l->db, &opt, &l->r, err, sizeof err) == 0, "%s", err);
-    l->f = mtr_frames_open(l->db);
+    l->trace = mtr_trace_open(path, err, sizeof err);
+    ck_assert_msg(l->trace != NULL, "%s", err);
+    ck_assert_msg(mtr_analyze(l->trace, &opt, &l->r, err, sizeof err) == 0, "%s", err);
+    l->f = mtr_frames_open(l->trace);
 }
 
 static void unload(loaded_t *l)
 {
     mtr_frames_close(l->f);
     mtr_report_free(&l->r);
-    mtr_db_close(l->db);
+    mtr_trace_close(l->trace);
 }
 
 static uint64_t first_offset(mtr_frames_t *f, uint32_t stack)

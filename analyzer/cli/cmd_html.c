@@ -78,7 +78,7 @@ int mtr_cmd_html(int argc, char **argv)
     mtr_loaded_t l;
     if (mtr_cli_load(path, &opt, &l) < 0)
         return 2;
-    mtr_frames_t *f = mtr_frames_open(l.db);
+    mtr_frames_t *f = mtr_frames_open(l.trace);
     int rc = write_page(out, &l.r, f);
     mtr_frames_close(f);
     mtr_cli_unload(&l);

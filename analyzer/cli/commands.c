@@ -91,15 +91,15 @@ int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l)
 {
     char err[1024];
     memset(l, 0, sizeof *l);
-    l->db = mtr_db_open(path, err, sizeof err);
-    if (!l->db) {
+    l->trace = mtr_trace_open(path, err, sizeof err);
+    if (!l->trace) {
         fprintf(stderr, PROG ": %s\n", err);
         return -1;
     }
-    if (mtr_analyze(l->db, opt, &l->r, err, sizeof err) < 0) {
+    if (mtr_analyze(l->trace, opt, &l->r, err, sizeof err) < 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        mtr_db_close(l->db);
-        l->db = NULL;
+        mtr_trace_close(l->trace);
+        l->trace = NULL;
         return -1;
     }
     if (l->r.warning[0])
@@ -109,11 +109,11 @@ int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l)
 
 void mtr_cli_unload(mtr_loaded_t *l)
 {
-    if (!l->db)
+    if (!l->trace)
         return;
     mtr_report_free(&l->r);
-    mtr_db_close(l->db);
-    l->db = NULL;
+    mtr_trace_close(l->trace);
+    l->trace = NULL;
 }
 
 /* ---- diff ---- */
@@ -159,7 +159,7 @@ int mtr_cmd_diff(int argc, char **argv)
         mtr_cli_unload(&base);
         return 2;
     }
-    mtr_frames_t *fb = mtr_frames_open(base.db), *fr = mtr_frames_open(run.db);
+    mtr_frames_t *fb = mtr_frames_open(base.trace), *fr = mtr_frames_open(run.trace);
     mtr_diff_t d;
     mtr_diff_compute(&base.r, fb, &run.r, fr, &d);
     if (json)

@@ -32,7 +32,7 @@ int mtr_cli_analysis_option(int argc, char **argv, int *i, mtr_options_t *opt);
 /* Opens and analyzes a trace: 0, or -1 after printing one line.  A warning
  * (incomplete trace) is printed and is not a failure. */
 typedef struct mtr_loaded {
-    mtr_db_t *db;
+    mtr_trace_t *trace;
     mtr_report_t r;
 } mtr_loaded_t;
 int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l);

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     mtr_loaded_t l;
     if (mtr_cli_load(path, &opt, &l) < 0)
         return 2;
-    mtr_frames_t *f = mtr_frames_open(l.db);
+    mtr_frames_t *f = mtr_frames_open(l.trace);
     if (json)
         mtr_json_report(stdout, &l.r, f, top);
     else

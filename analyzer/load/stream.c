@@ -4,10 +4,12 @@
  * obtained, so a tie can only be a reuse of the same address. */
 #include "analyzer/load/stream.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/load/trace_sql.h"
 #include "format/batch.h"
 
 typedef struct source {
@@ -22,7 +24,8 @@ typedef struct source {
 } source_t;
 
 struct mtr_stream {
-    mtr_db_t *db;
+    sqlite3 *sql;
+    const char *path; /* for messages */
     source_t *src;
     size_t nsrc;
     size_t *heap, nheap;
@@ -50,8 +53,8 @@ static inline int before(const mtr_stream_t *s, size_t a, size_t b)
 static void fail_as(mtr_stream_t *s, const char *what, int sql)
 {
     if (!s->failed)
-        snprintf(s->err, s->errcap, "%s: damaged trace (%s%s%s)", s->db->path, what,
-                 sql ? ": " : "", sql ? sqlite3_errmsg(s->db->sql) : "");
+        snprintf(s->err, s->errcap, "%s: damaged trace (%s%s%s)", s->path, what,
+                 sql ? ": " : "", sql ? sqlite3_errmsg(s->sql) : "");
     s->failed = 1;
 }
 
@@ -162,7 +165,7 @@ static int add_source(mtr_stream_t *s, const char *sql, int is_batch, int is_cop
 {
     source_t *src = &s->src[s->nsrc];
     memset(src, 0, sizeof *src);
-    if (sqlite3_prepare_v2(s->db->sql, sql, -1, &src->st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->sql, sql, -1, &src->st, NULL) != SQLITE_OK) {
         fail(s, "preparing a query");
         return -1;
     }
@@ -176,16 +179,17 @@ static int add_source(mtr_stream_t *s, const char *sql, int is_batch, int is_cop
     return 0;
 }
 
-mtr_stream_t *mtr_stream_open(mtr_db_t *db, char *err, size_t errcap)
+mtr_stream_t *mtr_stream_open(mtr_trace_t *t, char *err, size_t errcap)
 {
     mtr_stream_t *s = calloc(1, sizeof *s);
-    s->db = db;
+    s->sql = mtr_trace_sql(t);
+    s->path = mtr_trace_run(t)->path;
     s->err = err;
     s->errcap = errcap;
     sqlite3_stmt *st;
     size_t ntid = 0, cap = 16;
     uint32_t *tids = malloc(cap * sizeof *tids);
-    if (sqlite3_prepare_v2(db->sql, "SELECT DISTINCT tid FROM alloc_batches ORDER BY tid", -1,
+    if (sqlite3_prepare_v2(s->sql, "SELECT DISTINCT tid FROM alloc_batches ORDER BY tid", -1,
                            &st, NULL) != SQLITE_OK) {
         fail(s, "listing threads");
         goto bad;

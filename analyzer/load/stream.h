@@ -37,7 +37,7 @@ typedef struct mtr_event {
 
 typedef struct mtr_stream mtr_stream_t;
 
-mtr_stream_t *mtr_stream_open(mtr_db_t *db, char *err, size_t errcap);
+mtr_stream_t *mtr_stream_open(mtr_trace_t *t, char *err, size_t errcap);
 /* 1: *ev points to the next event, valid until the next call; 0: the end;
  * -1: the database is damaged (err holds one line; nothing after this point
  * can be trusted). */

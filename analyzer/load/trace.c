@@ -1,17 +1,25 @@
-/* Database opening and validation (see db.h).  A trace whose writer was
+/* Database opening and validation (see trace.h).  A trace whose writer was
  * killed leaves a -wal file beside it; opening read-write lets SQLite replay
  * it, so we try that first and fall back to read-only. */
 #include "analyzer/load/trace.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/load/trace_sql.h"
 #include "format/meta.h"
 #include "format/schema.h"
+
+struct mtr_trace {
+    sqlite3 *sql;
+    int writable;
+    mtr_run_t run; /* its strings are the trace's own */
+};
 
 static void say(char *err, size_t cap, const char *fmt, ...)
 {
@@ -77,7 +85,7 @@ static const char *missing_table(sqlite3 *db)
     return missing;
 }
 
-mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
+mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
 {
     if (access(path, F_OK) != 0) {
         say(err, errcap, "%s: %s", path, strerror(errno));
@@ -100,80 +108,111 @@ mtr_db_t *mtr_db_open(const char *path, char *err, size_t errcap)
         say(err, errcap, "%s: not an SQLite database", path);
         return NULL;
     }
-    mtr_db_t *db = calloc(1, sizeof *db);
-    snprintf(db->path, sizeof db->path, "%s", path);
-    db->writable = 1;
-    if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        sqlite3_close(db->sql);
-        db->writable = 0;
-        if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-            say(err, errcap, "%s: cannot open: %s", path, sqlite3_errmsg(db->sql));
+    mtr_trace_t *t = calloc(1, sizeof *t);
+    mtr_run_t *run = &t->run;
+    run->path = strdup(path);
+    t->writable = 1;
+    if (sqlite3_open_v2(path, &t->sql, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(t->sql);
+        t->writable = 0;
+        if (sqlite3_open_v2(path, &t->sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            say(err, errcap, "%s: cannot open: %s", path, sqlite3_errmsg(t->sql));
             goto fail;
         }
     }
-    sqlite3_busy_timeout(db->sql, 2000);
+    sqlite3_busy_timeout(t->sql, 2000);
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(t->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-            say(err, errcap, "%s: corrupt database: %s", path, sqlite3_errmsg(db->sql));
+            say(err, errcap, "%s: corrupt database: %s", path, sqlite3_errmsg(t->sql));
         else
             say(err, errcap, "%s: SQLite database, but not a memtrace trace (%s)", path,
-                sqlite3_errmsg(db->sql));
+                sqlite3_errmsg(t->sql));
         goto fail;
     }
     sqlite3_bind_text(st, 1, mt_meta_key(MT_META_SCHEMA_VERSION), -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    db->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    run->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW) {
         say(err, errcap, rc == SQLITE_DONE ? "%s: memtrace database without a schema version"
                                            : "%s: corrupt database: %s",
-            path, sqlite3_errmsg(db->sql));
+            path, sqlite3_errmsg(t->sql));
         goto fail;
     }
-    if (db->schema_version > MT_SCHEMA_VERSION || db->schema_version < 1) {
+    if (run->schema_version > MT_SCHEMA_VERSION || run->schema_version < 1) {
         say(err, errcap, "%s: schema version %d; this memtrace-report reads up to %d", path,
-            db->schema_version, MT_SCHEMA_VERSION);
+            run->schema_version, MT_SCHEMA_VERSION);
         goto fail;
     }
-    const char *missing = missing_table(db->sql);
+    const char *missing = missing_table(t->sql);
     if (missing) {
         say(err, errcap, "%s: memtrace database without its %s table", path, missing);
         goto fail;
     }
-    if (db->writable)
-        sqlite3_exec(db->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
-    db->command = meta_text(db->sql, MT_META_COMMAND);
-    db->exe = meta_text(db->sql, MT_META_EXE);
-    db->exit_kind = meta_text(db->sql, MT_META_EXIT_KIND);
-    db->pid = meta_int(db->sql, MT_META_PID);
-    db->ppid = meta_int(db->sql, MT_META_PPID);
-    db->exit_status = meta_int(db->sql, MT_META_EXIT_STATUS);
-    db->exit_signal = meta_int(db->sql, MT_META_EXIT_SIGNAL);
-    db->start_ns = (uint64_t)meta_int(db->sql, MT_META_START_NS);
-    db->end_ns = (uint64_t)meta_int(db->sql, MT_META_END_NS);
-    if (db->end_ns < db->start_ns) /* no commit after the first: no time has passed */
-        db->end_ns = db->start_ns;
-    db->copy_min = (uint64_t)meta_int(db->sql, MT_META_COPY_MIN);
-    db->gather_min = (uint64_t)meta_int(db->sql, MT_META_GATHER_MIN);
-    db->complete = meta_int(db->sql, MT_META_COMPLETE) == 1;
-    return db;
+    if (t->writable)
+        sqlite3_exec(t->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
+    run->command = meta_text(t->sql, MT_META_COMMAND);
+    run->exe = meta_text(t->sql, MT_META_EXE);
+    run->exit_kind = meta_text(t->sql, MT_META_EXIT_KIND);
+    run->pid = meta_int(t->sql, MT_META_PID);
+    run->ppid = meta_int(t->sql, MT_META_PPID);
+    run->exit_status = meta_int(t->sql, MT_META_EXIT_STATUS);
+    run->exit_signal = meta_int(t->sql, MT_META_EXIT_SIGNAL);
+    run->start_ns = (uint64_t)meta_int(t->sql, MT_META_START_NS);
+    run->end_ns = (uint64_t)meta_int(t->sql, MT_META_END_NS);
+    if (run->end_ns < run->start_ns) /* no commit after the first: no time has passed */
+        run->end_ns = run->start_ns;
+    run->copy_min = (uint64_t)meta_int(t->sql, MT_META_COPY_MIN);
+    run->gather_min = (uint64_t)meta_int(t->sql, MT_META_GATHER_MIN);
+    run->complete = meta_int(t->sql, MT_META_COMPLETE) == 1;
+    return t;
 fail:
-    sqlite3_close(db->sql);
-    free(db);
+    mtr_trace_close(t);
     return NULL;
 }
 
-void mtr_db_close(mtr_db_t *db)
+void mtr_trace_close(mtr_trace_t *t)
 {
-    if (!db)
+    if (!t)
         return;
-    sqlite3_close(db->sql);
-    free(db->command);
-    free(db->exe);
-    free(db->exit_kind);
-    free(db);
+    sqlite3_close(t->sql);
+    free(t->run.path);
+    free(t->run.command);
+    free(t->run.exe);
+    free(t->run.exit_kind);
+    free(t);
 }
 
-const char *mtr_db_error(const mtr_db_t *db) { return sqlite3_errmsg(db->sql); }
+const mtr_run_t *mtr_trace_run(const mtr_trace_t *t) { return &t->run; }
+struct sqlite3 *mtr_trace_sql(const mtr_trace_t *t) { return t->sql; }
+int mtr_trace_writable(const mtr_trace_t *t) { return t->writable; }
+
+/* ---- totals ---- */
+
+void mtr_trace_small_copies(mtr_trace_t *t, uint64_t *count, uint64_t *bytes)
+{
+    sqlite3_stmt *st;
+    *count = *bytes = 0;
+    if (sqlite3_prepare_v2(t->sql, "SELECT coalesce(sum(count),0), coalesce(sum(bytes),0)"
+                                   " FROM small_copies", -1, &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = (uint64_t)sqlite3_column_int64(st, 0);
+        *bytes = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+}
+
+uint64_t mtr_trace_stack_count(mtr_trace_t *t)
+{
+    sqlite3_stmt *st;
+    uint64_t n = 0;
+    if (sqlite3_prepare_v2(t->sql, "SELECT coalesce(max(id), 0) FROM stack_nodes", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n + 1;
+}

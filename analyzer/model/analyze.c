@@ -28,7 +28,8 @@ typedef struct {
 } stash_t;
 
 typedef struct {
-    mtr_db_t *db;
+    mtr_trace_t *trace;
+    const mtr_run_t *run;
     const mtr_options_t *opt;
     mtr_report_t *r;
     mtr_blocks_t *live;
@@ -46,7 +47,7 @@ typedef struct {
     uint64_t nstacks, slice, slice_end;
 } ctx_t;
 
-static uint64_t rel(const ctx_t *c, uint64_t ts) { return ts > c->db->start_ns ? ts - c->db->start_ns : 0; }
+static uint64_t rel(const ctx_t *c, uint64_t ts) { return ts > c->run->start_ns ? ts - c->run->start_ns : 0; }
 
 static void note_size(ctx_t *c, uint64_t size, uint32_t stack)
 {
@@ -244,12 +245,12 @@ static void sample(ctx_t *c, uint64_t t)
 
 static int replay(ctx_t *c, char *err, size_t cap)
 {
-    mtr_stream_t *s = mtr_stream_open(c->db, err, cap);
+    mtr_stream_t *s = mtr_stream_open(c->trace, err, cap);
     if (!s)
         return -1;
     /* only copies need "which block holds this address"; a copy of at least
      * copy_min bytes, or a gather, lands in a block at least that large */
-    uint64_t range_min = c->db->copy_min < c->db->gather_min ? c->db->copy_min : c->db->gather_min;
+    uint64_t range_min = c->run->copy_min < c->run->gather_min ? c->run->copy_min : c->run->gather_min;
     c->live = mtr_blocks_new(range_min ? range_min : 1);
     c->heap = c->anon = c->index = 0;
     const mtr_event_t *ev;
@@ -288,40 +289,16 @@ static void end_chains(const mtr_block_t *b, void *arg)
         chain_end(arg, b);
 }
 
-static void small_totals(mtr_db_t *db, mtr_report_t *r)
+int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char *err, size_t cap)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(sum(count),0), coalesce(sum(bytes),0)"
-                                    " FROM small_copies", -1, &st, NULL) != SQLITE_OK)
-        return;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        r->totals.small_copies = (uint64_t)sqlite3_column_int64(st, 0);
-        r->totals.small_copied_bytes = (uint64_t)sqlite3_column_int64(st, 1);
-    }
-    sqlite3_finalize(st);
-}
-
-static uint64_t stack_count(mtr_db_t *db)
-{
-    sqlite3_stmt *st;
-    uint64_t n = 0;
-    if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) FROM stack_nodes", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n + 1;
-}
-
-int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *err, size_t cap)
-{
+    const mtr_run_t *run = mtr_trace_run(t);
     memset(r, 0, sizeof *r);
-    r->db = db;
-    ctx_t c = {.db = db, .opt = opt, .r = r, .pass = 1};
-    uint64_t nstacks = stack_count(db);
+    r->run = run;
+    ctx_t c = {.trace = t, .run = run, .opt = opt, .r = r, .pass = 1};
+    uint64_t nstacks = mtr_trace_stack_count(t);
     c.nstacks = nstacks;
     c.alloc_by_stack = calloc(nstacks, sizeof *c.alloc_by_stack);
-    uint64_t span = db->end_ns > db->start_ns ? db->end_ns - db->start_ns : 1;
+    uint64_t span = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 1;
     c.slice = span / MTR_TIMELINE_POINTS + 1;
     r->timeline = calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
     if (replay(&c, err, cap) < 0)
@@ -345,8 +322,8 @@ int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *e
     r->leaks = mtr_group_by_stack(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
     mtr_blocks_free(c.live);
     c.live = NULL;
-    small_totals(db, r);
-    r->duration_ns = db->end_ns > db->start_ns ? db->end_ns - db->start_ns : 0;
+    mtr_trace_small_copies(t, &r->totals.small_copies, &r->totals.small_copied_bytes);
+    r->duration_ns = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 0;
 
     r->payload_bytes = opt->payload ? opt->payload : c.largest;
     for (size_t i = 0; i < c.nstair; i++)
@@ -376,7 +353,7 @@ int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *e
     mtr_blocks_free(c.live);
     free(c.stair);
     free(c.stash);
-    if (!db->complete)
+    if (!run->complete)
         snprintf(r->warning, sizeof r->warning,
                  "the trace is incomplete: the program was killed, crashed or is still running; "
                  "this reports the %llu events recorded up to %.1f ms",

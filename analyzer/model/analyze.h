@@ -68,8 +68,7 @@ typedef struct mtr_peak_buffer {
 } mtr_peak_buffer_t;
 
 typedef struct mtr_report {
-    const mtr_db_t *db;
-    int partial;          /* the program did not finish cleanly */
+    const mtr_run_t *run; /* the trace's facts: the trace outlives its report */
     uint64_t duration_ns;
     struct {
         uint64_t allocations, frees, allocated_bytes, mmaps, munmaps, copies, copied_bytes;
@@ -110,7 +109,7 @@ typedef struct mtr_report {
 
 /* 0 on success; -1 with one line in err when the trace cannot be read (the
  * report is then empty and must not be presented). */
-int mtr_analyze(mtr_db_t *db, const mtr_options_t *opt, mtr_report_t *r, char *err, size_t cap);
+int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char *err, size_t cap);
 void mtr_report_free(mtr_report_t *r);
 
 #endif

@@ -250,10 +250,10 @@ static void stack_list(FILE *out, const mtr_diff_t *d, const char *title,
 
 void mtr_diff_text(FILE *out, const mtr_diff_t *d, size_t top)
 {
-    fprintf(out, "base: %s (%s)\n", d->base->db->path,
-            d->base->db->command ? d->base->db->command : "?");
-    fprintf(out, "run:  %s (%s)\n\n", d->run->db->path,
-            d->run->db->command ? d->run->db->command : "?");
+    fprintf(out, "base: %s (%s)\n", d->base->run->path,
+            d->base->run->command ? d->base->run->command : "?");
+    fprintf(out, "run:  %s (%s)\n\n", d->run->run->path,
+            d->run->run->command ? d->run->run->command : "?");
     fprintf(out, "  %-22s %12s %12s %12s\n", "", "base", "run", "change");
     row_bytes(out, "peak memory", d->peak_bytes);
     row_bytes(out, "peak heap", d->peak_heap_bytes);
@@ -291,11 +291,11 @@ static void jside(mtr_jsonw_t *w, const char *key, const mtr_report_t *r)
     mtr_jw_key(w, key);
     mtr_jw_obj(w);
     mtr_jw_key(w, "path");
-    mtr_jw_str(w, r->db->path);
+    mtr_jw_str(w, r->run->path);
     mtr_jw_key(w, "command");
-    mtr_jw_str(w, r->db->command);
+    mtr_jw_str(w, r->run->command);
     mtr_jw_key(w, "complete");
-    mtr_jw_bool(w, !r->partial && r->db->complete);
+    mtr_jw_bool(w, r->run->complete);
     mtr_jw_obj_end(w);
 }
 

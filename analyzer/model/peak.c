@@ -55,7 +55,7 @@ typedef struct {
 
 static uint64_t rel(const mtr_report_t *r, uint64_t ts)
 {
-    return ts > r->db->start_ns ? ts - r->db->start_ns : 0;
+    return ts > r->run->start_ns ? ts - r->run->start_ns : 0;
 }
 
 static void find_buffers(const mtr_block_t *b, void *arg)

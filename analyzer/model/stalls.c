@@ -33,7 +33,7 @@ static int stall_by_time(const void *a, const void *b)
 void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt)
 {
     uint64_t stall_ns = (uint64_t)(opt->stall_ms * 1e6);
-    uint64_t start = r->db->start_ns;
+    uint64_t start = r->run->start_ns;
     for (size_t i = 0; i < r->ncopies; i++) {
         const mtr_copy_t *cp = &r->copies[i];
         /* a flush: many pieces joined into a block allocated for them just

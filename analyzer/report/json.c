@@ -128,11 +128,11 @@ static void stall(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stall_t *s)
 void mtr_json_run(mtr_jsonw_t *w, const mtr_report_t *r)
 {
     mtr_jw_key(w, "command");
-    mtr_jw_str(w, r->db->command);
+    mtr_jw_str(w, r->run->command);
     mtr_jw_key(w, "pid");
-    mtr_jw_i64(w, r->db->pid);
+    mtr_jw_i64(w, r->run->pid);
     mtr_jw_key(w, "complete");
-    mtr_jw_bool(w, !r->partial && r->db->complete);
+    mtr_jw_bool(w, r->run->complete);
     mtr_jw_key(w, "warning");
     mtr_jw_str(w, r->warning[0] ? r->warning : NULL);
     KU(w, "duration_ns", r->duration_ns);
@@ -166,7 +166,7 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     mtr_jw_init(&w, out);
     mtr_jw_obj(&w);
     KU(&w, "schema", MTR_JSON_SCHEMA);
-    KU(&w, "trace_schema", (uint64_t)r->db->schema_version);
+    KU(&w, "trace_schema", (uint64_t)r->run->schema_version);
     mtr_json_run(&w, r);
     mtr_jw_key(&w, "totals");
     mtr_jw_obj(&w);

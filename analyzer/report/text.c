@@ -107,12 +107,12 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     char a[32], b[32], c[32], w[1024];
     if (r->warning[0])
         fprintf(out, "warning: %s\n\n", r->warning);
-    fprintf(out, "command:   %s\n", r->db->command ? r->db->command : "?");
-    fprintf(out, "pid:       %lld", (long long)r->db->pid);
-    if (r->db->exit_signal >= 0)
-        fprintf(out, ", killed by signal %lld", (long long)r->db->exit_signal);
-    else if (r->db->exit_status >= 0)
-        fprintf(out, ", exit status %lld", (long long)r->db->exit_status);
+    fprintf(out, "command:   %s\n", r->run->command ? r->run->command : "?");
+    fprintf(out, "pid:       %lld", (long long)r->run->pid);
+    if (r->run->exit_signal >= 0)
+        fprintf(out, ", killed by signal %lld", (long long)r->run->exit_signal);
+    else if (r->run->exit_status >= 0)
+        fprintf(out, ", exit status %lld", (long long)r->run->exit_status);
     fprintf(out, "\nduration:  %s\n\n", mtr_human_ns(r->duration_ns, a));
 
     fprintf(out, "allocations: %llu (%s), frees: %llu, mmaps: %llu, munmaps: %llu\n",

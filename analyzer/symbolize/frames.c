@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/load/symbols.h"
 #include "analyzer/symbolize/symbolize.h"
 
 #define MAX_INLINE 16
 
-typedef struct {
-    uint64_t start, end, bias;
-    char *path, *build_id;
-    int64_t id;
-    int status, checked;
-} module_t;
+typedef mtr_module_t module_t;
 
 typedef struct {
     uint64_t ip;
@@ -24,11 +20,9 @@ typedef struct {
 } ipent_t;
 
 struct mtr_frames {
-    mtr_db_t *db;
+    mtr_symcache_t *cache;
     mtr_symbolizer_t *sym;
-    uint32_t *parent;
-    uint64_t *ip;
-    uint64_t nnodes;
+    mtr_stack_nodes_t nodes;
     module_t *mods;
     size_t nmods;
     ipent_t *ips;
@@ -39,7 +33,6 @@ struct mtr_frames {
     size_t nstrings, capstrings;
     mtr_sframe_t *out;
     size_t capout;
-    sqlite3_stmt *cached; /* the symbols-cache lookup, prepared once */
 };
 
 /* libstdc++'s demangler: the Itanium C++ ABI's own entry point, callable
@@ -75,56 +68,13 @@ static const char *keep(mtr_frames_t *f, const char *s)
     return f->strings[f->nstrings++] = strdup(s);
 }
 
-static void load_nodes(mtr_frames_t *f)
-{
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(f->db->sql, "SELECT coalesce(max(id), 0) FROM stack_nodes", -1, &st, NULL);
-    f->nnodes = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) + 1 : 1;
-    sqlite3_finalize(st);
-    f->parent = calloc(f->nnodes, sizeof *f->parent);
-    f->ip = calloc(f->nnodes, sizeof *f->ip);
-    sqlite3_prepare_v2(f->db->sql, "SELECT id, parent, ip FROM stack_nodes", -1, &st, NULL);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-        if (id >= f->nnodes)
-            continue;
-        f->parent[id] = (uint32_t)sqlite3_column_int64(st, 1);
-        f->ip[id] = (uint64_t)sqlite3_column_int64(st, 2);
-    }
-    sqlite3_finalize(st);
-}
-
-static void load_modules(mtr_frames_t *f)
-{
-    sqlite3_stmt *st;
-    sqlite3_prepare_v2(f->db->sql, "SELECT id, path, bias, start, end, build_id FROM modules"
-                                   " ORDER BY id", -1, &st, NULL);
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (f->nmods == cap) {
-            cap = cap ? cap * 2 : 32;
-            f->mods = realloc(f->mods, cap * sizeof *f->mods);
-        }
-        module_t *m = &f->mods[f->nmods++];
-        memset(m, 0, sizeof *m);
-        m->id = sqlite3_column_int64(st, 0);
-        m->path = strdup((const char *)sqlite3_column_text(st, 1));
-        m->bias = (uint64_t)sqlite3_column_int64(st, 2);
-        m->start = (uint64_t)sqlite3_column_int64(st, 3);
-        m->end = (uint64_t)sqlite3_column_int64(st, 4);
-        const unsigned char *b = sqlite3_column_text(st, 5);
-        m->build_id = b ? strdup((const char *)b) : NULL;
-    }
-    sqlite3_finalize(st);
-}
-
-mtr_frames_t *mtr_frames_open(mtr_db_t *db)
+mtr_frames_t *mtr_frames_open(mtr_trace_t *t)
 {
     mtr_frames_t *f = calloc(1, sizeof *f);
-    f->db = db;
+    f->cache = mtr_symcache_open(t);
     f->sym = mtr_symbolizer_new();
-    load_nodes(f);
-    load_modules(f);
+    mtr_trace_stack_nodes(t, &f->nodes);
+    f->nmods = mtr_trace_modules(t, &f->mods);
     f->ipcap = 1024;
     f->ips = calloc(f->ipcap, sizeof *f->ips);
     return f;
@@ -148,28 +98,25 @@ static void pool_push(mtr_frames_t *f, mtr_sframe_t fr)
     f->pool[f->npool++] = fr;
 }
 
-/* Frames from the database cache; 0 if it has none for this address. */
-static uint32_t from_cache(mtr_frames_t *f, module_t *m, uint64_t off)
+typedef struct {
+    mtr_frames_t *f;
+    const module_t *m;
+    uint64_t off;
+} cached_t;
+
+static void cached_frame(void *arg, const char *function, const char *file, int line)
 {
-    if (!f->cached && sqlite3_prepare_v2(f->db->sql, "SELECT function, file, line FROM symbols"
-                                                     " WHERE module = ? AND offset = ?"
-                                                     " ORDER BY depth", -1, &f->cached,
-                                         NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_stmt *st = f->cached;
-    sqlite3_bind_int64(st, 1, m->id);
-    sqlite3_bind_int64(st, 2, (int64_t)off);
-    uint32_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const unsigned char *fn = sqlite3_column_text(st, 0), *file = sqlite3_column_text(st, 1);
-        pool_push(f, (mtr_sframe_t){.function = keep(f, (const char *)fn),
-                                    .file = keep(f, (const char *)file),
-                                    .line = sqlite3_column_int(st, 2), .module = m->path,
-                                    .offset = off, .status = MTR_SYM_OK});
-        n++;
-    }
-    sqlite3_reset(st);
-    return n;
+    cached_t *c = arg;
+    pool_push(c->f, (mtr_sframe_t){.function = keep(c->f, function), .file = keep(c->f, file),
+                                   .line = line, .module = c->m->path, .offset = c->off,
+                                   .status = MTR_SYM_OK});
+}
+
+/* Frames from the database cache; 0 if it has none for this address. */
+static uint32_t from_cache(mtr_frames_t *f, const module_t *m, uint64_t off)
+{
+    cached_t c = {f, m, off};
+    return mtr_symcache_get(f->cache, m->id, off, cached_frame, &c);
 }
 
 static void symbolize_ip(mtr_frames_t *f, uint64_t ip, ipent_t *e)
@@ -231,9 +178,9 @@ static ipent_t *lookup(mtr_frames_t *f, uint64_t ip)
 size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
 {
     size_t n = 0;
-    for (uint64_t node = stack, guard = 0; node && node < f->nnodes && guard < 4096;
-         node = f->parent[node], guard++) {
-        ipent_t *e = lookup(f, f->ip[node]);
+    for (uint64_t node = stack, guard = 0; node && node < f->nodes.n && guard < 4096;
+         node = f->nodes.parent[node], guard++) {
+        ipent_t *e = lookup(f, f->nodes.ip[node]);
         if (n + e->count > f->capout) {
             f->capout = (n + e->count) * 2;
             f->out = realloc(f->out, f->capout * sizeof *f->out);
@@ -263,19 +210,11 @@ const mtr_sframe_t *mtr_frames_caller(mtr_frames_t *f, uint32_t stack)
     return n ? &fr[0] : NULL;
 }
 
+/* The frames symbolized now go into the database cache. */
 static void save_cache(mtr_frames_t *f)
 {
-    if (!f->db->writable)
-        return;
-    sqlite3_stmt *st;
-    if (sqlite3_exec(f->db->sql, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return;
-    if (sqlite3_prepare_v2(f->db->sql, "INSERT OR IGNORE INTO symbols(module, offset, depth,"
-                                       " function, file, line) VALUES(?,?,?,?,?,?)", -1, &st,
-                           NULL) != SQLITE_OK) {
-        sqlite3_exec(f->db->sql, "ROLLBACK", NULL, NULL, NULL);
-        return;
-    }
+    mtr_symrow_t *rows = NULL;
+    size_t n = 0, cap = 0;
     for (uint64_t i = 0; i < f->ipcap; i++) {
         const ipent_t *e = &f->ips[i];
         if (!e->used || !e->fresh)
@@ -285,41 +224,31 @@ static void save_cache(mtr_frames_t *f)
             const mtr_sframe_t *fr = &f->pool[e->first + k];
             if (fr->status != MTR_SYM_OK || !fr->function)
                 break; /* not cached: a later report may have the file */
-            sqlite3_bind_int64(st, 1, m->id);
-            sqlite3_bind_int64(st, 2, (int64_t)fr->offset);
-            sqlite3_bind_int(st, 3, (int)k);
-            sqlite3_bind_text(st, 4, fr->function, -1, SQLITE_STATIC);
-            if (fr->file)
-                sqlite3_bind_text(st, 5, fr->file, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, 5);
-            sqlite3_bind_int(st, 6, fr->line);
-            sqlite3_step(st);
-            sqlite3_reset(st);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 256;
+                rows = realloc(rows, cap * sizeof *rows);
+            }
+            rows[n++] = (mtr_symrow_t){.module = m->id, .offset = fr->offset, .depth = (int)k,
+                                       .function = fr->function, .file = fr->file,
+                                       .line = fr->line};
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_exec(f->db->sql, "COMMIT", NULL, NULL, NULL);
+    mtr_symcache_put(f->cache, rows, n);
+    free(rows);
 }
 
 void mtr_frames_close(mtr_frames_t *f)
 {
     if (!f)
         return;
-    sqlite3_finalize(f->cached); /* before the cache is written: no reader open */
-    f->cached = NULL;
     save_cache(f);
+    mtr_symcache_close(f->cache);
     mtr_symbolizer_free(f->sym);
     for (size_t i = 0; i < f->nstrings; i++)
         free(f->strings[i]);
-    for (size_t i = 0; i < f->nmods; i++) {
-        free(f->mods[i].path);
-        free(f->mods[i].build_id);
-    }
+    mtr_modules_free(f->mods, f->nmods);
     free(f->strings);
-    free(f->mods);
-    free(f->parent);
-    free(f->ip);
+    mtr_stack_nodes_free(&f->nodes);
     free(f->ips);
     free(f->pool);
     free(f->out);

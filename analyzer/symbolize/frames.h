@@ -20,7 +20,7 @@ typedef struct mtr_sframe {
 
 typedef struct mtr_frames mtr_frames_t;
 
-mtr_frames_t *mtr_frames_open(mtr_db_t *db);
+mtr_frames_t *mtr_frames_open(mtr_trace_t *t);
 /* The frames of stack `stack`; *out stays valid until the next call. */
 size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out);
 /* The first frame that is not in libc/libstdc++/the allocator, for one-line
