@@ -13,6 +13,12 @@ ANALYZER_LDLIBS := -lsqlite3 -ldwarf -lelf -lzstd -lm -lstdc++
 
 include analyzer/report/html.mk
 
+# Only load/ sees SQLite: every other analyzer object finds
+# mk/nosqlite/sqlite3.h before the real one, and its #error stops the build.
+ANALYZER_NOSQLITE_OBJS := $(BUILD)/obj/analyzer/cli/main.o \
+                          $(filter-out $(BUILD)/obj/analyzer/load/%,$(ANALYZER_OBJS))
+$(ANALYZER_NOSQLITE_OBJS): PART_CFLAGS += -Imk/nosqlite
+
 $(ANALYZER_LIB): $(ANALYZER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
