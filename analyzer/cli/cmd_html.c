@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/model/analyze.h"
 #include "analyzer/cli/commands.h"
 #include "analyzer/report/html.h"
@@ -30,9 +31,7 @@ static int write_page(const char *path, const mtr_report_t *r, mtr_frames_t *f)
         return mtr_html_write(stdout, r, f) < 0 ? fail("cannot write the page", strerror(errno))
                                                  : 0;
     size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp)
-        abort();
+    char *tmp = mtr_realloc(NULL, n, 1);
     snprintf(tmp, n, "%s.tmp", path);
     FILE *out = fopen(tmp, "w");
     int rc = 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/load/trace_sql.h"
 #include "format/batch.h"
 
@@ -181,32 +182,29 @@ static int add_source(mtr_stream_t *s, const char *sql, int is_batch, int is_cop
 
 mtr_stream_t *mtr_stream_open(mtr_trace_t *t, char *err, size_t errcap)
 {
-    mtr_stream_t *s = calloc(1, sizeof *s);
+    mtr_stream_t *s = mtr_calloc(1, sizeof *s);
     s->sql = mtr_trace_sql(t);
     s->path = mtr_trace_run(t)->path;
     s->err = err;
     s->errcap = errcap;
     sqlite3_stmt *st;
-    size_t ntid = 0, cap = 16;
-    uint32_t *tids = malloc(cap * sizeof *tids);
+    size_t ntid = 0, cap = 0;
+    uint32_t *tids = NULL;
     if (sqlite3_prepare_v2(s->sql, "SELECT DISTINCT tid FROM alloc_batches ORDER BY tid", -1,
                            &st, NULL) != SQLITE_OK) {
         fail(s, "listing threads");
         goto bad;
     }
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ntid == cap)
-            tids = realloc(tids, (cap *= 2) * sizeof *tids);
-        tids[ntid++] = (uint32_t)sqlite3_column_int64(st, 0);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        MTR_PUSH(tids, ntid, cap, (uint32_t)sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         fail(s, "listing threads");
         goto bad;
     }
-    s->src = calloc(ntid + 2, sizeof *s->src);
-    s->heap = calloc(ntid + 2, sizeof *s->heap);
+    s->src = mtr_calloc(ntid + 2, sizeof *s->src);
+    s->heap = mtr_calloc(ntid + 2, sizeof *s->heap);
     for (size_t i = 0; i < ntid; i++)
         if (add_source(s, "SELECT count, data FROM alloc_batches WHERE tid = ? ORDER BY id", 1, 0,
                        tids[i]) < 0)

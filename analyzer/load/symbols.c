@@ -7,14 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/load/trace_sql.h"
 
 void mtr_trace_stack_nodes(mtr_trace_t *t, mtr_stack_nodes_t *out)
 {
     sqlite3_stmt *st;
     out->n = mtr_trace_stack_count(t);
-    out->parent = calloc(out->n, sizeof *out->parent);
-    out->ip = calloc(out->n, sizeof *out->ip);
+    out->parent = mtr_calloc(out->n, sizeof *out->parent);
+    out->ip = mtr_calloc(out->n, sizeof *out->ip);
     sqlite3_prepare_v2(mtr_trace_sql(t), "SELECT id, parent, ip FROM stack_nodes", -1, &st, NULL);
     while (sqlite3_step(st) == SQLITE_ROW) {
         uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
@@ -41,19 +42,15 @@ size_t mtr_trace_modules(mtr_trace_t *t, mtr_module_t **out)
     mtr_module_t *mods = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            mods = realloc(mods, cap * sizeof *mods);
-        }
-        mtr_module_t *m = &mods[n++];
-        memset(m, 0, sizeof *m);
-        m->id = sqlite3_column_int64(st, 0);
-        m->path = strdup((const char *)sqlite3_column_text(st, 1));
-        m->bias = (uint64_t)sqlite3_column_int64(st, 2);
-        m->start = (uint64_t)sqlite3_column_int64(st, 3);
-        m->end = (uint64_t)sqlite3_column_int64(st, 4);
-        const unsigned char *b = sqlite3_column_text(st, 5);
-        m->build_id = b ? strdup((const char *)b) : NULL;
+        mtr_module_t m = {
+            .id = sqlite3_column_int64(st, 0),
+            .path = mtr_strdup((const char *)sqlite3_column_text(st, 1)),
+            .bias = (uint64_t)sqlite3_column_int64(st, 2),
+            .start = (uint64_t)sqlite3_column_int64(st, 3),
+            .end = (uint64_t)sqlite3_column_int64(st, 4),
+            .build_id = mtr_strdup((const char *)sqlite3_column_text(st, 5)),
+        };
+        MTR_PUSH(mods, n, cap, m);
     }
     sqlite3_finalize(st);
     *out = mods;
@@ -78,7 +75,7 @@ struct mtr_symcache {
 
 mtr_symcache_t *mtr_symcache_open(mtr_trace_t *t)
 {
-    mtr_symcache_t *c = calloc(1, sizeof *c);
+    mtr_symcache_t *c = mtr_calloc(1, sizeof *c);
     c->trace = t;
     return c;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/load/trace_sql.h"
 #include "format/meta.h"
 #include "format/schema.h"
@@ -37,7 +38,7 @@ static char *meta_text(sqlite3 *db, mt_meta_t key)
         return NULL;
     sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = strdup((const char *)sqlite3_column_text(st, 0));
+        v = mtr_strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return v;
 }
@@ -108,9 +109,9 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
         say(err, errcap, "%s: not an SQLite database", path);
         return NULL;
     }
-    mtr_trace_t *t = calloc(1, sizeof *t);
+    mtr_trace_t *t = mtr_calloc(1, sizeof *t);
     mtr_run_t *run = &t->run;
-    run->path = strdup(path);
+    run->path = mtr_strdup(path);
     t->writable = 1;
     if (sqlite3_open_v2(path, &t->sql, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         sqlite3_close(t->sql);

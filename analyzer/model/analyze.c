@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
+#include "analyzer/load/stream.h"
 #include "analyzer/model/blocks.h"
 #include "analyzer/model/peak.h"
 #include "analyzer/model/stalls.h"
-#include "analyzer/load/stream.h"
-#include "analyzer/grow.h"
 
 void mtr_options_default(mtr_options_t *o)
 {
@@ -43,6 +43,8 @@ typedef struct {
     size_t nstair, capstair, capcopies;
     stash_t *stash;
     size_t nstash, capstash;
+    mtr_stall_t *growth; /* realloc-growth stalls, for mtr_find_stalls */
+    size_t ngrowth, capgrowth;
     mtr_stack_use_t *alloc_by_stack;
     uint64_t nstacks, slice, slice_end;
 } ctx_t;
@@ -62,7 +64,7 @@ static void note_size(ctx_t *c, uint64_t size, uint32_t stack)
         c->largest = size;
     if (!c->nstair || size > c->stair[c->nstair - 1].size) {
         struct stair s = {size, c->heap + c->anon};
-        VEC_PUSH(c->stair, c->nstair, c->capstair, s);
+        MTR_PUSH(c->stair, c->nstair, c->capstair, s);
     }
 }
 
@@ -72,7 +74,7 @@ static stash_t *stash_of(ctx_t *c, uint32_t tid)
         if (c->stash[i].tid == tid)
             return &c->stash[i];
     stash_t s = {.tid = tid, .pending_copy = -1};
-    VEC_PUSH(c->stash, c->nstash, c->capstash, s);
+    MTR_PUSH(c->stash, c->nstash, c->capstash, s);
     return &c->stash[c->nstash - 1];
 }
 
@@ -83,10 +85,10 @@ static void chain_end(ctx_t *c, const mtr_block_t *blk)
     if (blk->chain_moves < c->opt->growth_moves ||
         (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size)
         return;
-    mtr_push_stall(c->r, &(mtr_stall_t){.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
-                                .duration_ns = blk->ts - blk->chain_ts,
-                                .bytes = blk->chain_copied, .pieces = blk->chain_moves,
-                                .stack = blk->stack, .block_size = blk->size});
+    mtr_stall_t s = {.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
+                     .duration_ns = blk->ts - blk->chain_ts, .bytes = blk->chain_copied,
+                     .pieces = blk->chain_moves, .stack = blk->stack, .block_size = blk->size};
+    MTR_PUSH(c->growth, c->ngrowth, c->capgrowth, s);
 }
 
 static mtr_owner_t owner(const mtr_block_t *b)
@@ -115,7 +117,7 @@ static void on_copy(ctx_t *c, const mtr_event_t *e)
         s->pending_copy = (long)r->ncopies;
     }
     r->totals.copies++;
-    VEC_PUSH(r->copies, r->ncopies, c->capcopies, cp);
+    MTR_PUSH(r->copies, r->ncopies, c->capcopies, cp);
 }
 
 static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
@@ -297,10 +299,10 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     ctx_t c = {.trace = t, .run = run, .opt = opt, .r = r, .pass = 1};
     uint64_t nstacks = mtr_trace_stack_count(t);
     c.nstacks = nstacks;
-    c.alloc_by_stack = calloc(nstacks, sizeof *c.alloc_by_stack);
+    c.alloc_by_stack = mtr_calloc(nstacks, sizeof *c.alloc_by_stack);
     uint64_t span = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 1;
     c.slice = span / MTR_TIMELINE_POINTS + 1;
-    r->timeline = calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
+    r->timeline = mtr_calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
     if (replay(&c, err, cap) < 0)
         goto fail;
     size_t k = 0;
@@ -348,11 +350,12 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
         mtr_explain_peak(r, c.live, nstacks);
     }
-    mtr_find_stalls(r, opt);
+    mtr_find_stalls(r, opt, c.growth, c.ngrowth);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
     mtr_blocks_free(c.live);
     free(c.stair);
     free(c.stash);
+    free(c.growth);
     if (!run->complete)
         snprintf(r->warning, sizeof r->warning,
                  "the trace is incomplete: the program was killed, crashed or is still running; "
@@ -366,6 +369,7 @@ fail:
     mtr_blocks_free(c.live);
     free(c.stair);
     free(c.stash);
+    free(c.growth);
     mtr_report_free(r);
     return -1;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
+
 typedef struct tnode {
     mtr_block_t blk;
     uint64_t prio;
@@ -64,17 +66,14 @@ static tnode_t *merge(tnode_t *l, tnode_t *r)
     return r;
 }
 
-static int tree_insert(mtr_blocks_t *b, tnode_t **root, const mtr_block_t *blk)
+static void tree_insert(mtr_blocks_t *b, tnode_t **root, const mtr_block_t *blk)
 {
-    tnode_t *n = calloc(1, sizeof *n);
-    if (!n)
-        return -1;
+    tnode_t *n = mtr_calloc(1, sizeof *n);
     n->blk = *blk;
     n->prio = next_prio(b);
     tnode_t *l, *r;
     split(*root, blk->addr, &l, &r);
     *root = merge(merge(l, n), r);
-    return 0;
 }
 
 static void tree_remove(tnode_t **root, uint64_t addr)
@@ -126,17 +125,11 @@ static void tree_each(const tnode_t *t, void (*fn)(const mtr_block_t *, void *),
 
 mtr_blocks_t *mtr_blocks_new(uint64_t range_min)
 {
-    mtr_blocks_t *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
+    mtr_blocks_t *b = mtr_calloc(1, sizeof *b);
     b->cap = 1024;
-    b->slots = calloc(b->cap, sizeof *b->slots);
+    b->slots = mtr_calloc(b->cap, sizeof *b->slots);
     b->range_min = range_min;
     b->rng = 0x9E3779B97F4A7C15ull;
-    if (!b->slots) {
-        free(b);
-        return NULL;
-    }
     return b;
 }
 
@@ -158,20 +151,16 @@ static uint64_t find_slot(const mtr_blocks_t *b, uint64_t addr)
     return i;
 }
 
-static int grow(mtr_blocks_t *b)
+static void grow(mtr_blocks_t *b)
 {
     mtr_block_t *old = b->slots;
     uint64_t oldcap = b->cap;
-    mtr_block_t *n = calloc(oldcap * 2, sizeof *n);
-    if (!n)
-        return -1;
-    b->slots = n;
+    b->slots = mtr_calloc(oldcap * 2, sizeof *b->slots);
     b->cap = oldcap * 2;
     for (uint64_t i = 0; i < oldcap; i++)
         if (old[i].addr)
             b->slots[find_slot(b, old[i].addr)] = old[i];
     free(old);
-    return 0;
 }
 
 uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
@@ -183,8 +172,10 @@ uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
         tree_insert(b, &b->map_tree, blk);
         return 0;
     }
-    if (!blk->addr || ((b->n + 1) * 4 > b->cap * 3 && grow(b) < 0))
+    if (!blk->addr)
         return 0;
+    if ((b->n + 1) * 4 > b->cap * 3)
+        grow(b);
     uint64_t i = find_slot(b, blk->addr);
     if (b->slots[i].addr) {
         replaced = b->slots[i].size;

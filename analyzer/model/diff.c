@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/report/json.h"
 #include "analyzer/report/jsonw.h"
 #include "analyzer/report/text.h"
@@ -42,7 +43,7 @@ static char *stack_key(mtr_frames_t *f, uint32_t stack)
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
-        abort();
+        mtr_out_of_memory();
     for (size_t i = 0; i < n; i++) {
         if (fr[i].function)
             fprintf(m, "%s\n", fr[i].function);
@@ -62,9 +63,7 @@ static int by_key(const void *a, const void *b)
 /* The peak stacks of one run keyed, sorted and folded; returns the count. */
 static size_t keyed_stacks(const mtr_report_t *r, mtr_frames_t *f, keyed_t **out)
 {
-    keyed_t *k = calloc(r->peak.nstacks ? r->peak.nstacks : 1, sizeof *k);
-    if (!k)
-        abort();
+    keyed_t *k = mtr_calloc(r->peak.nstacks, sizeof *k);
     for (size_t i = 0; i < r->peak.nstacks; i++) {
         const mtr_stack_use_t *u = &r->peak.stacks[i];
         k[i] = (keyed_t){stack_key(f, u->stack), u->stack, u->bytes, u->bytes, u->count};
@@ -107,9 +106,7 @@ static int shrank_first(const void *a, const void *b)
 
 static mtr_diff_stack_t *unwrap(entry_t *e, size_t n)
 {
-    mtr_diff_stack_t *s = malloc((n ? n : 1) * sizeof *s);
-    if (!s)
-        abort();
+    mtr_diff_stack_t *s = mtr_realloc(NULL, n, sizeof *s);
     for (size_t i = 0; i < n; i++)
         s[i] = e[i].s;
     return s;
@@ -120,9 +117,7 @@ static void match_stacks(mtr_diff_t *d)
     keyed_t *b, *r;
     size_t nb = keyed_stacks(d->base, d->base_frames, &b);
     size_t nr = keyed_stacks(d->run, d->run_frames, &r);
-    entry_t *up = calloc(nb + nr + 1, sizeof *up), *down = calloc(nb + nr + 1, sizeof *down);
-    if (!up || !down)
-        abort();
+    entry_t *up = mtr_calloc(nb + nr + 1, sizeof *up), *down = mtr_calloc(nb + nr + 1, sizeof *down);
     size_t nup = 0, ndown = 0, i = 0, j = 0;
     while (i < nb || j < nr) {
         int c = i == nb ? 1 : j == nr ? -1 : strcmp(b[i].key, r[j].key);

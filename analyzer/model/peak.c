@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 
-#include "analyzer/load/stream.h"
 #include "analyzer/grow.h"
 
 typedef struct {
@@ -33,7 +32,7 @@ int mtr_use_by_bytes(const void *a, const void *b)
 mtr_stack_use_t *mtr_group_by_stack(const mtr_blocks_t *live, size_t nstacks, int heap_only,
                                     size_t *n, uint64_t *total)
 {
-    group_t g = {calloc(nstacks, sizeof(mtr_stack_use_t)), nstacks, heap_only};
+    group_t g = {mtr_calloc(nstacks, sizeof(mtr_stack_use_t)), nstacks, heap_only};
     mtr_blocks_each(live, group_add, &g);
     size_t k = 0;
     *total = 0;
@@ -66,7 +65,7 @@ static void find_buffers(const mtr_block_t *b, void *arg)
         return;
     mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
                             .ts = rel(r, b->ts), .stack = b->stack};
-    VEC_PUSH(r->buffers, r->nbuffers, s->cap, pb);
+    MTR_PUSH(r->buffers, r->nbuffers, s->cap, pb);
 }
 
 static int buf_cmp(const void *a, const void *b)
@@ -95,7 +94,7 @@ void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks)
         if (small_count > 1 && small_bytes >= s.half) {
             mtr_peak_buffer_t pb = {.group = 1, .bytes = small_bytes, .count = small_count,
                                     .stack = use[i].stack};
-            VEC_PUSH(r->buffers, r->nbuffers, s.cap, pb);
+            MTR_PUSH(r->buffers, r->nbuffers, s.cap, pb);
         }
     }
     free(use);
@@ -124,7 +123,7 @@ void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks)
                 same->duration_ns += cp->duration_ns;
                 same->ts = cp->ts < same->ts ? cp->ts : same->ts;
             } else {
-                VEC_PUSH(r->fills, r->nfills, capfills, *cp);
+                MTR_PUSH(r->fills, r->nfills, capfills, *cp);
             }
         }
         pb->nfill = r->nfills - pb->first_fill;

@@ -5,24 +5,12 @@
 
 #include <stdlib.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/model/blocks.h"
-#include "analyzer/load/stream.h"
+#include "format/kinds.h"
 
 const char *const mtr_stall_kind_names[MTR_STALL_KINDS] = {"large-copy", "accumulator-flush",
                                                            "realloc-growth"};
-
-void mtr_push_stall(mtr_report_t *r, const mtr_stall_t *s)
-{
-    /* capacity: the next power of two, so no field has to keep it */
-    if ((r->nstalls & (r->nstalls - 1)) == 0) {
-        size_t cap = r->nstalls ? r->nstalls * 2 : 8;
-        mtr_stall_t *n = realloc(r->stalls, cap * sizeof *n);
-        if (!n)
-            abort();
-        r->stalls = n;
-    }
-    r->stalls[r->nstalls++] = *s;
-}
 
 static int stall_by_time(const void *a, const void *b)
 {
@@ -30,8 +18,12 @@ static int stall_by_time(const void *a, const void *b)
     return x->ts < y->ts ? -1 : x->ts > y->ts ? 1 : x->kind - y->kind;
 }
 
-void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt)
+void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt, const mtr_stall_t *growth,
+                     size_t ngrowth)
 {
+    size_t cap = 0;
+    for (size_t i = 0; i < ngrowth; i++)
+        MTR_PUSH(r->stalls, r->nstalls, cap, growth[i]);
     uint64_t stall_ns = (uint64_t)(opt->stall_ms * 1e6);
     uint64_t start = r->run->start_ns;
     for (size_t i = 0; i < r->ncopies; i++) {
@@ -53,12 +45,12 @@ void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt)
                 since = r->copies[j].ts + r->copies[j].duration_ns;
                 break;
             }
-        mtr_push_stall(r, &(mtr_stall_t){
-                              .kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY,
-                              .ts = cp->ts, .duration_ns = cp->duration_ns, .bytes = cp->bytes,
-                              .pieces = cp->pieces, .stack = cp->stack,
-                              .alloc_stack = cp->to.stack, .block_size = cp->to.size,
-                              .quiet_ns = flush && cp->ts > since ? cp->ts - since : 0});
+        mtr_stall_t s = {.kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY, .ts = cp->ts,
+                         .duration_ns = cp->duration_ns, .bytes = cp->bytes,
+                         .pieces = cp->pieces, .stack = cp->stack, .alloc_stack = cp->to.stack,
+                         .block_size = cp->to.size,
+                         .quiet_ns = flush && cp->ts > since ? cp->ts - since : 0};
+        MTR_PUSH(r->stalls, r->nstalls, cap, s);
     }
     qsort(r->stalls, r->nstalls, sizeof *r->stalls, stall_by_time);
     for (size_t i = 0; i < r->nstalls; i++) {

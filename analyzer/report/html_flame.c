@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
+
 #define MAX_DEPTH 1024
 
 typedef struct {
@@ -82,13 +84,7 @@ static void walk(walk_t *k, size_t lo, size_t hi, uint32_t depth)
             merged++;
             continue;
         }
-        if (nc == cap) {
-            cap = cap ? cap * 2 : 8;
-            c = realloc(c, cap * sizeof *c);
-            if (!c)
-                abort();
-        }
-        c[nc++] = ch;
+        MTR_PUSH(c, nc, cap, ch);
     }
     qsort(c, nc, sizeof *c, child_cmp);
     for (size_t i = 0; i < nc; i++) {
@@ -104,19 +100,15 @@ static void walk(walk_t *k, size_t lo, size_t hi, uint32_t depth)
 
 void mtr_html_flame(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_stack_use_t *u, size_t n)
 {
-    path_t *p = calloc(n ? n : 1, sizeof *p);
-    if (!p)
-        abort();
+    path_t *p = mtr_calloc(n, sizeof *p);
     uint64_t total = 0, count = 0;
     for (size_t i = 0; i < n; i++) {
         const uint32_t *fr;
         size_t len = mtr_hstacks_path(t, u[i].stack, &fr);
         if (len > MAX_DEPTH) /* keeps walk()'s recursion bounded */
             len = MAX_DEPTH;
-        p[i].func = malloc((len ? len : 1) * sizeof *p[i].func);
-        p[i].frame = malloc((len ? len : 1) * sizeof *p[i].frame);
-        if (!p[i].func || !p[i].frame)
-            abort();
+        p[i].func = mtr_realloc(NULL, len, sizeof *p[i].func);
+        p[i].frame = mtr_realloc(NULL, len, sizeof *p[i].frame);
         memcpy(p[i].frame, fr, len * sizeof *fr);
         for (size_t d = 0; d < len; d++)
             p[i].func[d] = mtr_hstacks_func(t, fr[d]);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
+
 #define MAX_NAME 400 /* bytes of a function or file name in the page */
 
 typedef struct {
@@ -36,14 +38,6 @@ struct mtr_hstacks {
     size_t cappath;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n);
-    if (!p)
-        abort();
-    return p;
-}
-
 static uint64_t hash_bytes(const void *k, size_t n)
 {
     const unsigned char *p = k;
@@ -64,9 +58,7 @@ static void intern_grow(intern_t *t)
 {
     free(t->slots);
     t->nslots = t->nslots ? t->nslots * 2 : 256;
-    t->slots = calloc(t->nslots, sizeof *t->slots);
-    if (!t->slots)
-        abort();
+    t->slots = mtr_calloc(t->nslots, sizeof *t->slots);
     for (size_t i = 0; i < t->n; i++) {
         size_t len;
         memcpy(&len, t->keys[i], sizeof len);
@@ -88,16 +80,12 @@ static uint32_t intern(intern_t *t, const void *k, size_t n, int *added)
             *added = 0;
             return t->slots[j] - 1;
         }
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        t->keys = xrealloc(t->keys, t->cap * sizeof *t->keys);
-    }
-    char *s = xrealloc(NULL, sizeof n + n + 1);
+    char *s = mtr_realloc(NULL, sizeof n + n + 1, 1);
     memcpy(s, &n, sizeof n);
     memcpy(s + sizeof n, k, n);
     s[sizeof n + n] = 0; /* so key_str() is a C string */
-    t->keys[t->n] = s;
-    t->slots[j] = (uint32_t)++t->n;
+    t->slots[j] = (uint32_t)t->n + 1;
+    MTR_PUSH(t->keys, t->n, t->cap, s);
     *added = 1;
     return (uint32_t)t->n - 1;
 }
@@ -117,9 +105,7 @@ static void intern_free(intern_t *t)
 
 mtr_hstacks_t *mtr_hstacks_new(mtr_frames_t *f)
 {
-    mtr_hstacks_t *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    mtr_hstacks_t *t = mtr_calloc(1, sizeof *t);
     t->f = f;
     return t;
 }
@@ -164,10 +150,7 @@ static uint32_t frame_index(mtr_hstacks_t *t, const mtr_sframe_t *fr)
     uint32_t i = intern(&t->frame_ix, key, join(key, sizeof key, parts, 5), &added);
     if (!added)
         return i;
-    if (t->frame_ix.n > t->capframes) {
-        t->capframes = t->capframes ? t->capframes * 2 : 256;
-        t->frames = xrealloc(t->frames, t->capframes * sizeof *t->frames);
-    }
+    t->frames = mtr_grow(t->frames, &t->capframes, t->frame_ix.n, sizeof *t->frames);
     hframe_t *h = &t->frames[i];
     /* the frames module owns the strings until it is closed, which is after
      * the page is written */
@@ -184,10 +167,7 @@ size_t mtr_hstacks_path(mtr_hstacks_t *t, uint32_t stack, const uint32_t **frame
 {
     const mtr_sframe_t *fr;
     size_t n = mtr_frames_get(t->f, stack, &fr);
-    if (n > t->cappath) {
-        t->cappath = n * 2;
-        t->path = xrealloc(t->path, t->cappath * sizeof *t->path);
-    }
+    t->path = mtr_grow(t->path, &t->cappath, n, sizeof *t->path);
     for (size_t i = 0; i < n; i++)
         t->path[n - 1 - i] = frame_index(t, &fr[i]);
     *frames = t->path;
@@ -203,12 +183,8 @@ uint32_t mtr_hstacks_use(mtr_hstacks_t *t, uint32_t frame)
 {
     hframe_t *h = &t->frames[frame];
     if (h->pub < 0) {
-        if (t->npubs == t->cappubs) {
-            t->cappubs = t->cappubs ? t->cappubs * 2 : 256;
-            t->pubs = xrealloc(t->pubs, t->cappubs * sizeof *t->pubs);
-        }
         h->pub = (int64_t)t->npubs;
-        t->pubs[t->npubs++] = frame;
+        MTR_PUSH(t->pubs, t->npubs, t->cappubs, frame);
     }
     return (uint32_t)h->pub;
 }
@@ -219,17 +195,14 @@ uint32_t mtr_hstacks_stack(mtr_hstacks_t *t, uint32_t stack)
     uint32_t i = intern(&t->stack_ix, &stack, sizeof stack, &added);
     if (!added)
         return i;
-    if (t->stack_ix.n > t->capstacks) {
-        t->capstacks = t->capstacks ? t->capstacks * 2 : 256;
-        t->stacks = xrealloc(t->stacks, t->capstacks * sizeof *t->stacks);
-    }
+    t->stacks = mtr_grow(t->stacks, &t->capstacks, t->stack_ix.n, sizeof *t->stacks);
     const mtr_sframe_t *fr;
     size_t n = mtr_frames_get(t->f, stack, &fr);
     if (n > MTR_HTML_STACK_DEPTH)
         n = MTR_HTML_STACK_DEPTH;
     /* copy out first: frame_index() does not call back into the frames
      * module, but fr is only valid until its next call */
-    uint32_t *s = xrealloc(NULL, (n + 1) * sizeof *s);
+    uint32_t *s = mtr_realloc(NULL, n + 1, sizeof *s);
     s[0] = (uint32_t)n;
     for (size_t k = 0; k < n; k++)
         s[k + 1] = mtr_hstacks_use(t, frame_index(t, &fr[k]));
@@ -252,8 +225,8 @@ static void clipped(mtr_jsonw_t *w, const char *s)
 void mtr_hstacks_write(mtr_hstacks_t *t, mtr_jsonw_t *w)
 {
     /* only the modules of the frames used, numbered in order of use */
-    int64_t *mods = xrealloc(NULL, (t->module_ix.n + 1) * sizeof *mods);
-    uint32_t *order = xrealloc(NULL, (t->module_ix.n + 1) * sizeof *order);
+    int64_t *mods = mtr_realloc(NULL, t->module_ix.n + 1, sizeof *mods);
+    uint32_t *order = mtr_realloc(NULL, t->module_ix.n + 1, sizeof *order);
     size_t nmods = 0;
     for (size_t i = 0; i < t->module_ix.n; i++)
         mods[i] = -1;

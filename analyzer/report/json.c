@@ -1,7 +1,7 @@
 /* The JSON report (see json.h). */
 #include "analyzer/report/json.h"
 
-#include "analyzer/load/stream.h"
+#include "format/kinds.h"
 
 void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack)
 {

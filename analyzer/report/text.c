@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "analyzer/load/stream.h"
 #include "analyzer/symbolize/symbolize.h"
+#include "format/kinds.h"
 
 const char *mtr_human_bytes(uint64_t n, char *buf)
 {

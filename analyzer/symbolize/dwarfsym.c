@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/grow.h"
+
 #define NONE UINT32_MAX
 #define MAX_DEPTH 256 /* DIE nesting beyond this is malformed input, not code */
 #define NAME_HOPS 8   /* abstract_origin/specification chains are 1-2 long */
@@ -76,20 +78,10 @@ static int ok(Dwarf_Debug dbg, int res, Dwarf_Error *err)
     return res == DW_DLV_OK;
 }
 
-static int rvec_push(rvec_t *r, uint64_t lo, uint64_t hi, uint32_t idx)
+static void rvec_push(rvec_t *r, uint64_t lo, uint64_t hi, uint32_t idx)
 {
-    if (hi <= lo)
-        return 0;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        range_t *v = realloc(r->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        r->v = v;
-        r->cap = cap;
-    }
-    r->v[r->n++] = (range_t){lo, hi, idx};
-    return 0;
+    if (hi > lo)
+        MTR_PUSH(r->v, r->n, r->cap, ((range_t){lo, hi, idx}));
 }
 
 static int by_lo(const void *a, const void *b)
@@ -274,16 +266,7 @@ static uint32_t add_scope(Dwarf_Debug dbg, cu_t *cu, Dwarf_Die die, Dwarf_Half t
     die_ranges(dbg, die, cu, &cu->sranges, (uint32_t)cu->nscopes);
     if (cu->sranges.n == first)
         return NONE; /* declarations and abstract instances have no code */
-    if (cu->nscopes == cu->scap) {
-        size_t cap = cu->scap ? cu->scap * 2 : 64;
-        scope_t *v = realloc(cu->scopes, cap * sizeof *v);
-        if (!v) {
-            cu->sranges.n = first;
-            return NONE;
-        }
-        cu->scopes = v;
-        cu->scap = cap;
-    }
+    cu->scopes = mtr_grow(cu->scopes, &cu->scap, cu->nscopes + 1, sizeof *cu->scopes);
     scope_t *s = &cu->scopes[cu->nscopes];
     *s = (scope_t){die_name(dbg, die, NAME_HOPS), NONE, 0, NONE, 0, (uint32_t)first,
                    (uint32_t)(cu->sranges.n - first)};
@@ -355,14 +338,12 @@ static void load_files(Dwarf_Debug dbg, cu_t *cu, Dwarf_Die cu_die, Dwarf_Line_C
         !ok(dbg, dwarf_srcfiles(cu_die, &names, &n, &err), &err))
         return;
     cu->file_base = base;
-    cu->files = n > 0 ? calloc((size_t)n, sizeof *cu->files) : NULL;
+    cu->files = n > 0 ? mtr_calloc((size_t)n, sizeof *cu->files) : NULL;
     for (Dwarf_Signed i = 0; i < n; i++) {
-        if (cu->files && names[i])
-            cu->files[i] = strdup(names[i]);
+        cu->files[i] = mtr_strdup(names[i]);
         dwarf_dealloc(dbg, names[i], DW_DLA_STRING);
     }
-    if (cu->files)
-        cu->nfiles = (size_t)n;
+    cu->nfiles = n > 0 ? (size_t)n : 0;
     dwarf_dealloc(dbg, names, DW_DLA_LIST);
 }
 
@@ -385,7 +366,8 @@ static void load_lines(Dwarf_Debug dbg, cu_t *cu, Dwarf_Die cu_die)
     const char *producer = die_string(dbg, cu_die, DW_AT_producer);
     int file0_is_1 = version == 5 && producer && strncmp(producer, "GNU ", 4) == 0;
     if (tables == 1 && ok(dbg, dwarf_srclines_from_linecontext(lc, &lines, &n, &err), &err) &&
-        n > 0 && (cu->rows = malloc((size_t)n * sizeof *cu->rows))) {
+        n > 0) {
+        cu->rows = mtr_realloc(NULL, (size_t)n, sizeof *cu->rows);
         for (Dwarf_Signed i = 0; i < n; i++) {
             Dwarf_Addr addr = 0;
             Dwarf_Unsigned line = 0, file = 0;
@@ -457,16 +439,7 @@ static int add_cu(mtr_dwarf_t *d, size_t *cap, Dwarf_Half version)
     Dwarf_Addr base = 0;
     if (!ok(d->dbg, dwarf_siblingof_b(d->dbg, NULL, 1, &die, &err), &err))
         return -1;
-    if (d->ncus == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        cu_t *v = realloc(d->cus, c * sizeof *v);
-        if (!v) {
-            dwarf_dealloc_die(die);
-            return -1;
-        }
-        d->cus = v;
-        *cap = c;
-    }
+    d->cus = mtr_grow(d->cus, cap, d->ncus + 1, sizeof *d->cus);
     cu_t *cu = &d->cus[d->ncus];
     memset(cu, 0, sizeof *cu);
     cu->version = version;
@@ -511,9 +484,7 @@ static void unranged_cus(mtr_dwarf_t *d)
 mtr_dwarf_t *mtr_dwarf_open(const char *path)
 {
     Dwarf_Error err = NULL;
-    mtr_dwarf_t *d = calloc(1, sizeof *d);
-    if (!d)
-        return NULL;
+    mtr_dwarf_t *d = mtr_calloc(1, sizeof *d);
     d->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (d->fd < 0 || !ok(NULL, dwarf_init_b(d->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL,
                                             &d->dbg, &err), &err)) {

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/grow.h"
+
 #define DEBUG_ROOT "/usr/lib/debug"
 
 static int libelf_ready(void)
@@ -128,20 +130,6 @@ static int lists_headers_ok(Elf_Scn *scn, const GElf_Shdr *sh, int big_endian)
 
 // ---- symbols ----
 
-static int tab_push(mtr_elf_symtab_t *tab, mtr_elf_sym_t s)
-{
-    if (tab->n == tab->cap) {
-        size_t cap = tab->cap ? tab->cap * 2 : 256;
-        mtr_elf_sym_t *v = realloc(tab->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        tab->v = v;
-        tab->cap = cap;
-    }
-    tab->v[tab->n++] = s;
-    return 0;
-}
-
 static void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, mtr_elf_symtab_t *tab)
 {
     Elf_Scn *strscn = elf_getscn(elf, sh->sh_link);
@@ -150,13 +138,8 @@ static void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, mtr_elf_sy
         return;
     /* Names point into one private copy of the string table, NUL-terminated
      * at the end so a malformed last name cannot run past it. */
-    char **blobs = realloc(tab->blobs, (tab->nblobs + 1) * sizeof *blobs);
-    if (!blobs)
-        return;
-    tab->blobs = blobs;
-    char *names = malloc(strs->d_size + 1);
-    if (!names)
-        return;
+    tab->blobs = mtr_realloc(tab->blobs, tab->nblobs + 1, sizeof *tab->blobs);
+    char *names = mtr_realloc(NULL, strs->d_size + 1, 1);
     memcpy(names, strs->d_buf, strs->d_size);
     names[strs->d_size] = '\0';
     tab->blobs[tab->nblobs++] = names;
@@ -181,8 +164,8 @@ static void read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, mtr_elf_sy
         else
             s.rank = 8;
         s.rank += bind == STB_GLOBAL ? 3 : bind == STB_WEAK ? 2 : 1;
-        if (!names[sym.st_name] || tab_push(tab, s) != 0)
-            continue;
+        if (names[sym.st_name])
+            MTR_PUSH(tab->v, tab->n, tab->cap, s);
     }
 }
 

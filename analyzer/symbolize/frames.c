@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/load/symbols.h"
 #include "analyzer/symbolize/symbolize.h"
 
@@ -61,22 +62,19 @@ static const char *keep(mtr_frames_t *f, const char *s)
 {
     if (!s)
         return NULL;
-    if (f->nstrings == f->capstrings) {
-        f->capstrings = f->capstrings ? f->capstrings * 2 : 256;
-        f->strings = realloc(f->strings, f->capstrings * sizeof *f->strings);
-    }
-    return f->strings[f->nstrings++] = strdup(s);
+    MTR_PUSH(f->strings, f->nstrings, f->capstrings, mtr_strdup(s));
+    return f->strings[f->nstrings - 1];
 }
 
 mtr_frames_t *mtr_frames_open(mtr_trace_t *t)
 {
-    mtr_frames_t *f = calloc(1, sizeof *f);
+    mtr_frames_t *f = mtr_calloc(1, sizeof *f);
     f->cache = mtr_symcache_open(t);
     f->sym = mtr_symbolizer_new();
     mtr_trace_stack_nodes(t, &f->nodes);
     f->nmods = mtr_trace_modules(t, &f->mods);
     f->ipcap = 1024;
-    f->ips = calloc(f->ipcap, sizeof *f->ips);
+    f->ips = mtr_calloc(f->ipcap, sizeof *f->ips);
     return f;
 }
 
@@ -91,11 +89,7 @@ static module_t *module_of(mtr_frames_t *f, uint64_t ip)
 
 static void pool_push(mtr_frames_t *f, mtr_sframe_t fr)
 {
-    if (f->npool == f->cappool) {
-        f->cappool = f->cappool ? f->cappool * 2 : 1024;
-        f->pool = realloc(f->pool, f->cappool * sizeof *f->pool);
-    }
-    f->pool[f->npool++] = fr;
+    MTR_PUSH(f->pool, f->npool, f->cappool, fr);
 }
 
 typedef struct {
@@ -153,7 +147,7 @@ static ipent_t *lookup(mtr_frames_t *f, uint64_t ip)
         ipent_t *old = f->ips;
         uint64_t oldcap = f->ipcap;
         f->ipcap *= 2;
-        f->ips = calloc(f->ipcap, sizeof *f->ips);
+        f->ips = mtr_calloc(f->ipcap, sizeof *f->ips);
         for (uint64_t i = 0; i < oldcap; i++)
             if (old[i].used) {
                 uint64_t j = (old[i].ip * 0x9E3779B97F4A7C15ull) & (f->ipcap - 1);
@@ -181,10 +175,7 @@ size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
     for (uint64_t node = stack, guard = 0; node && node < f->nodes.n && guard < 4096;
          node = f->nodes.parent[node], guard++) {
         ipent_t *e = lookup(f, f->nodes.ip[node]);
-        if (n + e->count > f->capout) {
-            f->capout = (n + e->count) * 2;
-            f->out = realloc(f->out, f->capout * sizeof *f->out);
-        }
+        f->out = mtr_grow(f->out, &f->capout, n + e->count, sizeof *f->out);
         memcpy(f->out + n, f->pool + e->first, e->count * sizeof *f->out);
         n += e->count;
     }
@@ -224,13 +215,9 @@ static void save_cache(mtr_frames_t *f)
             const mtr_sframe_t *fr = &f->pool[e->first + k];
             if (fr->status != MTR_SYM_OK || !fr->function)
                 break; /* not cached: a later report may have the file */
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                rows = realloc(rows, cap * sizeof *rows);
-            }
-            rows[n++] = (mtr_symrow_t){.module = m->id, .offset = fr->offset, .depth = (int)k,
-                                       .function = fr->function, .file = fr->file,
-                                       .line = fr->line};
+            mtr_symrow_t row = {.module = m->id, .offset = fr->offset, .depth = (int)k,
+                                .function = fr->function, .file = fr->file, .line = fr->line};
+            MTR_PUSH(rows, n, cap, row);
         }
     }
     mtr_symcache_put(f->cache, rows, n);

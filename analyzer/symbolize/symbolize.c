@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/grow.h"
 #include "analyzer/symbolize/dwarfsym.h"
 #include "analyzer/symbolize/elfsym.h"
 
@@ -42,11 +43,8 @@ static size_t hash(const char *s)
 
 mtr_symbolizer_t *mtr_symbolizer_new(void)
 {
-    mtr_symbolizer_t *s = calloc(1, sizeof *s);
-    if (s && !(s->buckets = calloc(s->nbuckets = 64, sizeof *s->buckets))) {
-        free(s);
-        return NULL;
-    }
+    mtr_symbolizer_t *s = mtr_calloc(1, sizeof *s);
+    s->buckets = mtr_calloc(s->nbuckets = 64, sizeof *s->buckets);
     return s;
 }
 
@@ -87,11 +85,8 @@ static void module_load(module_t *m, const char *file, const mtr_elf_info_t *deb
 
 static module_t *module_new(const char *key, const char *path, const char *build_id)
 {
-    module_t *m = calloc(1, sizeof *m);
-    if (!m || !(m->key = strdup(key))) {
-        free(m);
-        return NULL;
-    }
+    module_t *m = mtr_calloc(1, sizeof *m);
+    m->key = mtr_strdup(key);
     if (!build_id) {
         if (mtr_elf_read(path, &m->info, &m->syms) == 0)
             module_load(m, path, &m->info);
@@ -123,24 +118,20 @@ static module_t *module_get(mtr_symbolizer_t *s, const char *key, const char *pa
         if (strcmp(m->key, key) == 0)
             return s->last = m;
     if (s->nmodules >= s->nbuckets) { /* keep chains short: double and rehash */
-        module_t **nb = calloc(s->nbuckets * 2, sizeof *nb);
-        if (nb) {
-            for (size_t i = 0; i < s->nbuckets; i++)
-                for (module_t *m = s->buckets[i], *next; m; m = next) {
-                    next = m->next;
-                    size_t h = hash(m->key) & (s->nbuckets * 2 - 1);
-                    m->next = nb[h];
-                    nb[h] = m;
-                }
-            free(s->buckets);
-            s->buckets = nb;
-            s->nbuckets *= 2;
-            b = hash(key) & (s->nbuckets - 1);
-        }
+        module_t **nb = mtr_calloc(s->nbuckets * 2, sizeof *nb);
+        for (size_t i = 0; i < s->nbuckets; i++)
+            for (module_t *m = s->buckets[i], *next; m; m = next) {
+                next = m->next;
+                size_t h = hash(m->key) & (s->nbuckets * 2 - 1);
+                m->next = nb[h];
+                nb[h] = m;
+            }
+        free(s->buckets);
+        s->buckets = nb;
+        s->nbuckets *= 2;
+        b = hash(key) & (s->nbuckets - 1);
     }
     module_t *m = module_new(key, path, build_id);
-    if (!m)
-        return NULL;
     m->next = s->buckets[b];
     s->buckets[b] = m;
     s->nmodules++;
@@ -181,20 +172,17 @@ int mtr_symbolize(mtr_symbolizer_t *s, const char *path, const char *build_id, u
     if (build_id && !build_id[0])
         build_id = NULL;
     module_t *m = module_get(s, path, path, NULL);
-    if (m && m->state == MOD_MISSING && build_id) {
-        size_t len = strlen(BY_BUILD_ID) + strlen(build_id) + 1;
-        char *key = malloc(len);
-        if (key) {
-            strcpy(key, BY_BUILD_ID);
-            strcat(key, build_id);
-            m = module_get(s, key, path, build_id);
-            free(key);
-        }
-    } else if (m && m->state == MOD_OK && build_id && !same_build_id(build_id, m->info.build_id)) {
+    if (m->state == MOD_MISSING && build_id) {
+        char *key = mtr_realloc(NULL, strlen(BY_BUILD_ID) + strlen(build_id) + 1, 1);
+        strcpy(key, BY_BUILD_ID);
+        strcat(key, build_id);
+        m = module_get(s, key, path, build_id);
+        free(key);
+    } else if (m->state == MOD_OK && build_id && !same_build_id(build_id, m->info.build_id)) {
         *status = MTR_SYM_BUILD_ID_MISMATCH;
         return 0; /* symbols of another build would be plausible and wrong */
     }
-    if (!m || m->state == MOD_MISSING) {
+    if (m->state == MOD_MISSING) {
         *status = MTR_SYM_NO_FILE;
         return 0;
     }
