@@ -13,6 +13,7 @@
 #include "analyzer/model/analyze.h"
 #include "format/size.h"
 #include "analyzer/model/diff.h"
+#include "analyzer/report/diff_print.h"
 #include "analyzer/symbolize/frames.h"
 #include "analyzer/model/gate.h"
 

@@ -1,6 +1,7 @@
 /* The JSON report (see json.h). */
 #include "analyzer/report/json.h"
 
+#include "analyzer/model/blocks.h"
 #include "format/kinds.h"
 
 void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack)
@@ -43,7 +44,9 @@ static void uses(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stack_use_t *u, size
 
 static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owner_t *o)
 {
-    static const char *const kinds[] = {"heap", "anonymous mapping", "file mapping"};
+    static const char *const kinds[] = {[MTR_MAP_NONE] = "heap",
+                                        [MTR_MAP_ANON] = "anonymous mapping",
+                                        [MTR_MAP_FILE] = "file mapping"};
     mtr_jw_obj(w);
     mtr_jw_key(w, "address");
     mtr_jw_u64(w, addr);
@@ -53,7 +56,7 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
     } else {
         mtr_jw_obj(w);
         mtr_jw_key(w, "kind");
-        mtr_jw_str(w, kinds[o->mapping % 3]);
+        mtr_jw_str(w, kinds[(size_t)o->mapping % (sizeof kinds / sizeof kinds[0])]);
         mtr_jw_key(w, "address");
         mtr_jw_u64(w, o->addr);
         mtr_jw_key(w, "bytes");

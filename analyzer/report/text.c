@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "analyzer/model/blocks.h"
 #include "analyzer/symbolize/symbolize.h"
 #include "format/kinds.h"
 
@@ -83,7 +84,7 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
     char b[32], w[1024];
     if (!o->known)
         fprintf(out, "      %s: not a live allocation (stack, static data or unknown)\n", label);
-    else if (o->mapping == 2)
+    else if (o->mapping == MTR_MAP_FILE)
         fprintf(out, "      %s: file mapping of %s\n", label, mtr_human_bytes(o->size, b));
     else
         fprintf(out, "      %s: %s %s allocated at %s\n", label, mtr_human_bytes(o->size, b),
