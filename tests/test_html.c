@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
-#include "analyzer/report/html.h"
+#include "analyzer/cli/commands.h"
 
 #define HTML_DIR MT_SOURCE_DIR "/tests/html"
 #define SHOT MT_BUILD_DIR "/html-report.png"

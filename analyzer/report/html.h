@@ -20,9 +20,4 @@
 /* 0 on success, -1 if the page could not be written (see errno). */
 int mtr_html_write(FILE *out, const mtr_report_t *r, mtr_frames_t *f);
 
-/* `memtrace-report html RUN.db -o FILE [--payload SIZE] [--stall-ms MS]
- * [--flush-pieces N]`; argv[0] is "html".  Returns the exit code: 0, or 2
- * with one line on stderr. */
-int mtr_cmd_html(int argc, char **argv);
-
 #endif

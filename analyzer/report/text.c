@@ -128,7 +128,7 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     fprintf(out, "PEAK MEMORY  %s (heap %s + anonymous mappings) at %s; heap alone peaked at %s\n",
             mtr_human_bytes(r->peak.total_bytes, a), mtr_human_bytes(r->peak.heap_at_peak, b),
             mtr_human_ns(r->peak.time_ns, c), mtr_human_bytes(r->peak.heap_bytes, w));
-    for (size_t i = 0; i < r->peak.nstacks && i < top; i++) {
+    for (size_t i = 0; i < r->peak.nstacks && (!top || i < top); i++) {
         const mtr_stack_use_t *u = &r->peak.stacks[i];
         fprintf(out, "  %10s in %llu block%s\n", mtr_human_bytes(u->bytes, a),
                 (unsigned long long)u->count, u->count == 1 ? "" : "s");
@@ -163,7 +163,7 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     }
 
     fprintf(out, "\nCOPIES  %zu, largest first\n", r->ncopies);
-    for (size_t i = 0; i < r->ncopies && i < top; i++)
+    for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
         copy_text(out, f, &r->copies[i]);
 
     fprintf(out, "\nSTALLS  %zu\n", r->nstalls);
@@ -193,7 +193,7 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
 
     fprintf(out, "\nLEAKS  %s in %zu stack%s still live at the end\n",
             mtr_human_bytes(r->leaked_bytes, a), r->nleaks, r->nleaks == 1 ? "" : "s");
-    for (size_t i = 0; i < r->nleaks && i < top; i++) {
+    for (size_t i = 0; i < r->nleaks && (!top || i < top); i++) {
         fprintf(out, "  %10s in %llu block%s\n", mtr_human_bytes(r->leaks[i].bytes, a),
                 (unsigned long long)r->leaks[i].count, r->leaks[i].count == 1 ? "" : "s");
         mtr_text_stack(out, f, r->leaks[i].stack, "      ", 4);
