@@ -11,7 +11,6 @@
 #include "analyzer/model/blocks.h"
 #include "analyzer/symbolize/frames.h"
 #include "tests/helpers.h"
-#include "analyzer/load/stream.h"
 #include "tests/tracegen.h"
 
 #define MiB (1024ull * 1024)

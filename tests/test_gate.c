@@ -20,11 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/model/analyze.h"
 #include "analyzer/cli/commands.h"
+#include "analyzer/model/analyze.h"
 #include "analyzer/model/diff.h"
-#include "analyzer/symbolize/frames.h"
 #include "analyzer/model/gate.h"
+#include "analyzer/symbolize/frames.h"
 #include "tests/helpers.h"
 #include "tests/tracegen.h"
 

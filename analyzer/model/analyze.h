@@ -1,7 +1,8 @@
 /* The analysis of one trace: two replays of the event stream.  The first
  * finds totals, the peak, leaks, copies with the allocations they read and
  * wrote, realloc chains and stalls; the second stops at the peak to see what
- * was live there.  Stacks are stack_nodes ids: symbolize them with frames.h. */
+ * was live there.  Stacks are stack_nodes ids: symbolize them with
+ * symbolize/frames.h. */
 #ifndef MTR_MODEL_ANALYZE_H
 #define MTR_MODEL_ANALYZE_H
 

@@ -1,7 +1,8 @@
-# The HTML report's page (analyzer/report/html/: template, style, script) built into
-# the analyzer as C arrays in $(BUILD)/gen/html_assets.h, one per file, named
-# mtr_asset_<file name with . and - as _>, NUL-terminated.  od and sed only:
-# nothing beyond POSIX tools is needed.
+# The HTML report's page (analyzer/report/html/: template, style, script)
+# built into the analyzer as C arrays in $(BUILD)/gen/html_assets.h, one per
+# file, named mtr_asset_<file name with . and - as _>, NUL-terminated.  od and
+# sed only: nothing beyond POSIX tools is needed.  html.c includes it as
+# "gen/html_assets.h", with -I$(BUILD) on that object alone.
 
 HTML_ASSETS := $(addprefix analyzer/report/html/,report.html report.css report.js)
 HTML_GEN    := $(BUILD)/gen/html_assets.h

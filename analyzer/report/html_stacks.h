@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/symbolize/frames.h"
 #include "analyzer/report/jsonw.h"
+#include "analyzer/symbolize/frames.h"
 
 /* Frames kept per stack in the stacks table (tooltips and tables); the
  * flamegraph uses every frame. */

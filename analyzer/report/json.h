@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 #include "analyzer/model/analyze.h"
-#include "analyzer/symbolize/frames.h"
 #include "analyzer/report/jsonw.h"
+#include "analyzer/symbolize/frames.h"
 
 #define MTR_JSON_SCHEMA 1
 
