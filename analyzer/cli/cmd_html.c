@@ -10,7 +10,6 @@
 #include "analyzer/cli/options.h"
 #include "analyzer/grow.h"
 #include "analyzer/report/html.h"
-#include "analyzer/symbolize/frames.h"
 
 static const mtr_cli_cmd_t html_cmd = {"html", "RUN.db", 1, MTR_OPT(OUTPUT) | MTR_OPTS_ANALYSIS,
                                        MTR_OPT(OUTPUT)};
@@ -49,13 +48,10 @@ int mtr_cmd_html(int argc, char **argv)
 {
     mtr_cli_args_t a;
     mtr_loaded_t l;
-    if (mtr_cli_parse(&html_cmd, argc, argv, &a) != 0)
+    if (mtr_cli_parse(&html_cmd, argc, argv, &a) != 0 ||
+        mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
         return 2;
-    if (mtr_cli_load(a.paths[0], &a.analysis, &l) < 0)
-        return 2;
-    mtr_frames_t *f = mtr_frames_open(l.trace);
-    int rc = write_page(a.output, &l.r, f);
-    mtr_frames_close(f);
+    int rc = write_page(a.output, &l.r, l.frames);
     mtr_cli_unload(&l);
     return rc;
 }

@@ -12,11 +12,10 @@
 #include "analyzer/report/diff_print.h"
 #include "analyzer/report/json.h"
 #include "analyzer/report/text.h"
-#include "analyzer/symbolize/frames.h"
 
 /* ---- loading ---- */
 
-int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l)
+int mtr_cli_load(const char *path, const mtr_options_t *opt, int frames, mtr_loaded_t *l)
 {
     char err[1024];
     memset(l, 0, sizeof *l);
@@ -33,6 +32,8 @@ int mtr_cli_load(const char *path, const mtr_options_t *opt, mtr_loaded_t *l)
     }
     if (l->r.warning[0])
         fprintf(stderr, "memtrace-report: warning: %s: %s\n", path, l->r.warning);
+    if (frames)
+        l->frames = mtr_frames_open(l->trace);
     return 0;
 }
 
@@ -40,6 +41,7 @@ void mtr_cli_unload(mtr_loaded_t *l)
 {
     if (!l->trace)
         return;
+    mtr_frames_close(l->frames);
     mtr_report_free(&l->r);
     mtr_trace_close(l->trace);
     l->trace = NULL;
@@ -54,16 +56,13 @@ int mtr_cmd_report(int argc, char **argv)
 {
     mtr_cli_args_t a;
     mtr_loaded_t l;
-    if (mtr_cli_parse(&report_cmd, argc, argv, &a) != 0)
+    if (mtr_cli_parse(&report_cmd, argc, argv, &a) != 0 ||
+        mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
         return 2;
-    if (mtr_cli_load(a.paths[0], &a.analysis, &l) < 0)
-        return 2;
-    mtr_frames_t *f = mtr_frames_open(l.trace);
     if (a.json)
-        mtr_json_report(stdout, &l.r, f, (size_t)a.top);
+        mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top);
     else
-        mtr_text_report(stdout, &l.r, f, (size_t)a.top);
-    mtr_frames_close(f);
+        mtr_text_report(stdout, &l.r, l.frames, (size_t)a.top);
     mtr_cli_unload(&l);
     return 0;
 }
@@ -77,27 +76,23 @@ int mtr_cmd_diff(int argc, char **argv)
 {
     mtr_cli_args_t a;
     mtr_loaded_t base, run;
-    if (mtr_cli_parse(&diff_cmd, argc, argv, &a) != 0)
+    if (mtr_cli_parse(&diff_cmd, argc, argv, &a) != 0 ||
+        mtr_cli_load(a.paths[0], &a.analysis, 1, &base) < 0)
         return 2;
-    if (mtr_cli_load(a.paths[0], &a.analysis, &base) < 0)
-        return 2;
-    if (mtr_cli_load(a.paths[1], &a.analysis, &run) < 0) {
+    if (mtr_cli_load(a.paths[1], &a.analysis, 1, &run) < 0) {
         mtr_cli_unload(&base);
         return 2;
     }
-    mtr_frames_t *fb = mtr_frames_open(base.trace), *fr = mtr_frames_open(run.trace);
     mtr_diff_t d;
-    mtr_diff_compute(&base.r, fb, &run.r, fr, &d);
+    mtr_diff_compute(&base.r, base.frames, &run.r, run.frames, &d);
     if (a.json)
         mtr_diff_json(stdout, &d, (size_t)a.top);
     else
         mtr_diff_text(stdout, &d, (size_t)a.top);
     fflush(stdout);
     mtr_diff_free(&d);
-    mtr_frames_close(fb);
-    mtr_frames_close(fr);
-    mtr_cli_unload(&run);
     mtr_cli_unload(&base);
+    mtr_cli_unload(&run);
     return 0;
 }
 
@@ -129,9 +124,9 @@ int mtr_cmd_gate(int argc, char **argv)
         return mtr_cli_fail("gate: no budget given (--max-peak, --max-extra-copies, --max-stalls,"
                             " --baseline with --tolerance)");
     mtr_loaded_t run, base = {0};
-    if (mtr_cli_load(a.paths[0], &a.analysis, &run) < 0)
+    if (mtr_cli_load(a.paths[0], &a.analysis, 0, &run) < 0)
         return 2;
-    if (b.has_baseline && mtr_cli_load(a.baseline, &a.analysis, &base) < 0) {
+    if (b.has_baseline && mtr_cli_load(a.baseline, &a.analysis, 0, &base) < 0) {
         mtr_cli_unload(&run);
         return 2;
     }
