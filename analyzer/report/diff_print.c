@@ -81,12 +81,9 @@ static void jdelta(mtr_jsonw_t *w, const char *key, mtr_delta_t v)
 {
     mtr_jw_key(w, key);
     mtr_jw_obj(w);
-    mtr_jw_key(w, "base");
-    mtr_jw_i64(w, v.base);
-    mtr_jw_key(w, "run");
-    mtr_jw_i64(w, v.run);
-    mtr_jw_key(w, "delta");
-    mtr_jw_i64(w, v.delta);
+    mtr_jw_ki64(w, "base", v.base);
+    mtr_jw_ki64(w, "run", v.run);
+    mtr_jw_ki64(w, "delta", v.delta);
     mtr_jw_obj_end(w);
 }
 
@@ -94,12 +91,9 @@ static void jside(mtr_jsonw_t *w, const char *key, const mtr_report_t *r)
 {
     mtr_jw_key(w, key);
     mtr_jw_obj(w);
-    mtr_jw_key(w, "path");
-    mtr_jw_str(w, r->run->path);
-    mtr_jw_key(w, "command");
-    mtr_jw_str(w, r->run->command);
-    mtr_jw_key(w, "complete");
-    mtr_jw_bool(w, r->run->complete);
+    mtr_jw_kstr(w, "path", r->run->path);
+    mtr_jw_kstr(w, "command", r->run->command);
+    mtr_jw_kbool(w, "complete", r->run->complete);
     mtr_jw_obj_end(w);
 }
 
@@ -110,18 +104,12 @@ static void jstacks(mtr_jsonw_t *w, const mtr_diff_t *d, const char *key,
     mtr_jw_arr(w);
     for (size_t i = 0; i < n && (!top || i < top); i++) {
         mtr_jw_obj(w);
-        mtr_jw_key(w, "status");
-        mtr_jw_str(w, mtr_diff_status_names[s[i].status]);
-        mtr_jw_key(w, "base_bytes");
-        mtr_jw_u64(w, s[i].base_bytes);
-        mtr_jw_key(w, "run_bytes");
-        mtr_jw_u64(w, s[i].run_bytes);
-        mtr_jw_key(w, "delta_bytes");
-        mtr_jw_i64(w, s[i].delta_bytes);
-        mtr_jw_key(w, "base_count");
-        mtr_jw_u64(w, s[i].base_count);
-        mtr_jw_key(w, "run_count");
-        mtr_jw_u64(w, s[i].run_count);
+        mtr_jw_kstr(w, "status", mtr_diff_status_names[s[i].status]);
+        mtr_jw_ku64(w, "base_bytes", s[i].base_bytes);
+        mtr_jw_ku64(w, "run_bytes", s[i].run_bytes);
+        mtr_jw_ki64(w, "delta_bytes", s[i].delta_bytes);
+        mtr_jw_ku64(w, "base_count", s[i].base_count);
+        mtr_jw_ku64(w, "run_count", s[i].run_count);
         mtr_jw_key(w, "stack");
         if (s[i].status == MTR_DIFF_GONE)
             mtr_json_stack(w, d->base_frames, s[i].base_stack);
@@ -137,8 +125,7 @@ void mtr_diff_json(FILE *out, const mtr_diff_t *d, size_t top)
     mtr_jsonw_t w;
     mtr_jw_init(&w, out);
     mtr_jw_obj(&w);
-    mtr_jw_key(&w, "schema");
-    mtr_jw_u64(&w, MTR_DIFF_JSON_SCHEMA);
+    mtr_jw_ku64(&w, "schema", MTR_DIFF_JSON_SCHEMA);
     jside(&w, "base", d->base);
     jside(&w, "run", d->run);
     jdelta(&w, "peak_bytes", d->peak_bytes);
@@ -154,10 +141,8 @@ void mtr_diff_json(FILE *out, const mtr_diff_t *d, size_t top)
     mtr_jw_obj_end(&w);
     mtr_jw_key(&w, "stacks");
     mtr_jw_obj(&w);
-    mtr_jw_key(&w, "grew_count");
-    mtr_jw_u64(&w, d->ngrew);
-    mtr_jw_key(&w, "shrank_count");
-    mtr_jw_u64(&w, d->nshrank);
+    mtr_jw_ku64(&w, "grew_count", d->ngrew);
+    mtr_jw_ku64(&w, "shrank_count", d->nshrank);
     jstacks(&w, d, "grew", d->grew, d->ngrew, top);
     jstacks(&w, d, "shrank", d->shrank, d->nshrank, top);
     mtr_jw_obj_end(&w);

@@ -37,8 +37,6 @@ static ssize_t esc_write(void *cookie, const char *buf, size_t n)
 
 /* ---- the data ---- */
 
-#define KU(w, k, v) (mtr_jw_key(w, k), mtr_jw_u64(w, v))
-
 static void owner(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_owner_t *o)
 {
     if (!o->known) {
@@ -46,9 +44,9 @@ static void owner(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_owner_t *o)
         return;
     }
     mtr_jw_obj(w);
-    KU(w, "map", (uint64_t)o->mapping); /* 0 heap, 1 anonymous, 2 file mapping */
-    KU(w, "b", o->size);
-    KU(w, "s", mtr_hstacks_stack(t, o->stack));
+    mtr_jw_ku64(w, "map", (uint64_t)o->mapping); /* 0 heap, 1 anonymous, 2 file mapping */
+    mtr_jw_ku64(w, "b", o->size);
+    mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, o->stack));
     mtr_jw_obj_end(w);
 }
 
@@ -58,13 +56,12 @@ static void copies(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_report_t *r)
     for (size_t i = 0; i < r->ncopies && i < MTR_HTML_COPIES; i++) {
         const mtr_copy_t *c = &r->copies[i];
         mtr_jw_obj(w);
-        mtr_jw_key(w, "k");
-        mtr_jw_str(w, mt_kind_name(MT_KINDS_COPY, c->kind));
-        KU(w, "t", c->ts);
-        KU(w, "d", c->duration_ns);
-        KU(w, "b", c->bytes);
-        KU(w, "n", c->pieces);
-        KU(w, "s", mtr_hstacks_stack(t, c->stack));
+        mtr_jw_kstr(w, "k", mt_kind_name(MT_KINDS_COPY, c->kind));
+        mtr_jw_ku64(w, "t", c->ts);
+        mtr_jw_ku64(w, "d", c->duration_ns);
+        mtr_jw_ku64(w, "b", c->bytes);
+        mtr_jw_ku64(w, "n", c->pieces);
+        mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, c->stack));
         mtr_jw_key(w, "from");
         owner(w, t, &c->from);
         mtr_jw_key(w, "to");
@@ -101,22 +98,20 @@ static void stalls(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_report_t *r)
     mtr_jw_arr(w);
     for (size_t i = 0; i < n; i++) {
         mtr_jw_obj(w);
-        mtr_jw_key(w, "k");
-        mtr_jw_str(w, mtr_stall_kind_names[s[i]->kind]);
-        KU(w, "t", s[i]->ts);
-        KU(w, "d", s[i]->duration_ns);
-        KU(w, "b", s[i]->bytes);
-        KU(w, "n", s[i]->pieces);
-        KU(w, "block", s[i]->block_size);
-        KU(w, "s", mtr_hstacks_stack(t, s[i]->stack));
+        mtr_jw_kstr(w, "k", mtr_stall_kind_names[s[i]->kind]);
+        mtr_jw_ku64(w, "t", s[i]->ts);
+        mtr_jw_ku64(w, "d", s[i]->duration_ns);
+        mtr_jw_ku64(w, "b", s[i]->bytes);
+        mtr_jw_ku64(w, "n", s[i]->pieces);
+        mtr_jw_ku64(w, "block", s[i]->block_size);
+        mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, s[i]->stack));
         if (s[i]->kind != MTR_STALL_REALLOC_GROWTH)
-            KU(w, "as", mtr_hstacks_stack(t, s[i]->alloc_stack));
+            mtr_jw_ku64(w, "as", mtr_hstacks_stack(t, s[i]->alloc_stack));
         if (s[i]->kind == MTR_STALL_FLUSH) {
-            KU(w, "occ", s[i]->occurrence);
-            KU(w, "rec", s[i]->recurrences);
-            KU(w, "period", s[i]->period_ns);
-            mtr_jw_key(w, "growth");
-            mtr_jw_dbl(w, s[i]->growth);
+            mtr_jw_ku64(w, "occ", s[i]->occurrence);
+            mtr_jw_ku64(w, "rec", s[i]->recurrences);
+            mtr_jw_ku64(w, "period", s[i]->period_ns);
+            mtr_jw_kdbl(w, "growth", s[i]->growth);
         }
         mtr_jw_obj_end(w);
     }
@@ -134,17 +129,16 @@ static void data(FILE *out, const mtr_report_t *r, mtr_frames_t *f)
     mtr_jw_key(&w, "totals");
     mtr_jw_obj(&w);
     mtr_json_totals(&w, r);
-    KU(&w, "leaked_bytes", r->leaked_bytes);
-    KU(&w, "stalls", r->nstalls);
+    mtr_jw_ku64(&w, "leaked_bytes", r->leaked_bytes);
+    mtr_jw_ku64(&w, "stalls", r->nstalls);
     mtr_jw_obj_end(&w);
     mtr_jw_key(&w, "peak");
     mtr_jw_obj(&w);
     mtr_json_peak(&w, r);
     mtr_jw_obj_end(&w);
-    KU(&w, "payload_bytes", r->payload_bytes);
-    KU(&w, "baseline_bytes", r->baseline_bytes);
-    mtr_jw_key(&w, "extra_copies");
-    mtr_jw_i64(&w, r->extra_copies);
+    mtr_jw_ku64(&w, "payload_bytes", r->payload_bytes);
+    mtr_jw_ku64(&w, "baseline_bytes", r->baseline_bytes);
+    mtr_jw_ki64(&w, "extra_copies", r->extra_copies);
     /* [t, heap, heap + anonymous] flattened: a third of the brackets */
     mtr_jw_key(&w, "timeline");
     mtr_jw_arr(&w);

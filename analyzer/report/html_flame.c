@@ -131,14 +131,10 @@ void mtr_html_flame(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_stack_use_t *u, 
         k.min *= 2;
     }
     mtr_jw_obj(w);
-    mtr_jw_key(w, "bytes");
-    mtr_jw_u64(w, total);
-    mtr_jw_key(w, "count");
-    mtr_jw_u64(w, count);
-    mtr_jw_key(w, "stacks");
-    mtr_jw_u64(w, n);
-    mtr_jw_key(w, "min_bytes");
-    mtr_jw_u64(w, k.min);
+    mtr_jw_ku64(w, "bytes", total);
+    mtr_jw_ku64(w, "count", count);
+    mtr_jw_ku64(w, "stacks", n);
+    mtr_jw_ku64(w, "min_bytes", k.min);
     mtr_jw_key(w, "nodes");
     mtr_jw_arr(w);
     k.w = w;

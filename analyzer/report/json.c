@@ -11,16 +11,11 @@ void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack)
     mtr_jw_arr(w);
     for (size_t i = 0; i < n; i++) {
         mtr_jw_obj(w);
-        mtr_jw_key(w, "function");
-        mtr_jw_str(w, fr[i].function);
-        mtr_jw_key(w, "file");
-        mtr_jw_str(w, fr[i].file);
-        mtr_jw_key(w, "line");
-        mtr_jw_i64(w, fr[i].line);
-        mtr_jw_key(w, "module");
-        mtr_jw_str(w, fr[i].module);
-        mtr_jw_key(w, "offset");
-        mtr_jw_u64(w, fr[i].offset);
+        mtr_jw_kstr(w, "function", fr[i].function);
+        mtr_jw_kstr(w, "file", fr[i].file);
+        mtr_jw_ki64(w, "line", fr[i].line);
+        mtr_jw_kstr(w, "module", fr[i].module);
+        mtr_jw_ku64(w, "offset", fr[i].offset);
         mtr_jw_obj_end(w);
     }
     mtr_jw_arr_end(w);
@@ -31,10 +26,8 @@ static void uses(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stack_use_t *u, size
     mtr_jw_arr(w);
     for (size_t i = 0; i < n && (!top || i < top); i++) {
         mtr_jw_obj(w);
-        mtr_jw_key(w, "bytes");
-        mtr_jw_u64(w, u[i].bytes);
-        mtr_jw_key(w, "count");
-        mtr_jw_u64(w, u[i].count);
+        mtr_jw_ku64(w, "bytes", u[i].bytes);
+        mtr_jw_ku64(w, "count", u[i].count);
         mtr_jw_key(w, "stack");
         mtr_json_stack(w, f, u[i].stack);
         mtr_jw_obj_end(w);
@@ -48,19 +41,15 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
                                         [MTR_MAP_ANON] = "anonymous mapping",
                                         [MTR_MAP_FILE] = "file mapping"};
     mtr_jw_obj(w);
-    mtr_jw_key(w, "address");
-    mtr_jw_u64(w, addr);
+    mtr_jw_ku64(w, "address", addr);
     mtr_jw_key(w, "allocation");
     if (!o->known) {
         mtr_jw_null(w);
     } else {
         mtr_jw_obj(w);
-        mtr_jw_key(w, "kind");
-        mtr_jw_str(w, kinds[(size_t)o->mapping % (sizeof kinds / sizeof kinds[0])]);
-        mtr_jw_key(w, "address");
-        mtr_jw_u64(w, o->addr);
-        mtr_jw_key(w, "bytes");
-        mtr_jw_u64(w, o->size);
+        mtr_jw_kstr(w, "kind", kinds[(size_t)o->mapping % (sizeof kinds / sizeof kinds[0])]);
+        mtr_jw_ku64(w, "address", o->addr);
+        mtr_jw_ku64(w, "bytes", o->size);
         mtr_jw_key(w, "stack");
         mtr_json_stack(w, f, o->stack);
         mtr_jw_obj_end(w);
@@ -71,16 +60,11 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
 static void copy(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_copy_t *c)
 {
     mtr_jw_obj(w);
-    mtr_jw_key(w, "kind");
-    mtr_jw_str(w, mt_kind_name(MT_KINDS_COPY, c->kind));
-    mtr_jw_key(w, "bytes");
-    mtr_jw_u64(w, c->bytes);
-    mtr_jw_key(w, "count");
-    mtr_jw_u64(w, c->pieces);
-    mtr_jw_key(w, "time_ns");
-    mtr_jw_u64(w, c->ts);
-    mtr_jw_key(w, "duration_ns");
-    mtr_jw_u64(w, c->duration_ns);
+    mtr_jw_kstr(w, "kind", mt_kind_name(MT_KINDS_COPY, c->kind));
+    mtr_jw_ku64(w, "bytes", c->bytes);
+    mtr_jw_ku64(w, "count", c->pieces);
+    mtr_jw_ku64(w, "time_ns", c->ts);
+    mtr_jw_ku64(w, "duration_ns", c->duration_ns);
     mtr_jw_key(w, "src");
     owner(w, f, c->src, &c->from);
     mtr_jw_key(w, "dst");
@@ -93,29 +77,18 @@ static void copy(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_copy_t *c)
 static void stall(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stall_t *s)
 {
     mtr_jw_obj(w);
-    mtr_jw_key(w, "kind");
-    mtr_jw_str(w, mtr_stall_kind_names[s->kind]);
-    mtr_jw_key(w, "time_ns");
-    mtr_jw_u64(w, s->ts);
-    mtr_jw_key(w, "duration_ns");
-    mtr_jw_u64(w, s->duration_ns);
-    mtr_jw_key(w, "bytes");
-    mtr_jw_u64(w, s->bytes);
-    mtr_jw_key(w, "pieces");
-    mtr_jw_u64(w, s->pieces);
-    mtr_jw_key(w, "block_bytes");
-    mtr_jw_u64(w, s->block_size);
+    mtr_jw_kstr(w, "kind", mtr_stall_kind_names[s->kind]);
+    mtr_jw_ku64(w, "time_ns", s->ts);
+    mtr_jw_ku64(w, "duration_ns", s->duration_ns);
+    mtr_jw_ku64(w, "bytes", s->bytes);
+    mtr_jw_ku64(w, "pieces", s->pieces);
+    mtr_jw_ku64(w, "block_bytes", s->block_size);
     if (s->kind == MTR_STALL_FLUSH) {
-        mtr_jw_key(w, "occurrence");
-        mtr_jw_u64(w, s->occurrence);
-        mtr_jw_key(w, "recurrences");
-        mtr_jw_u64(w, s->recurrences);
-        mtr_jw_key(w, "period_ns");
-        mtr_jw_u64(w, s->period_ns);
-        mtr_jw_key(w, "growth");
-        mtr_jw_dbl(w, s->growth);
-        mtr_jw_key(w, "accumulated_ns");
-        mtr_jw_u64(w, s->quiet_ns);
+        mtr_jw_ku64(w, "occurrence", s->occurrence);
+        mtr_jw_ku64(w, "recurrences", s->recurrences);
+        mtr_jw_ku64(w, "period_ns", s->period_ns);
+        mtr_jw_kdbl(w, "growth", s->growth);
+        mtr_jw_ku64(w, "accumulated_ns", s->quiet_ns);
     }
     mtr_jw_key(w, "stack");
     mtr_json_stack(w, f, s->stack);
@@ -126,41 +99,35 @@ static void stall(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_stall_t *s)
     mtr_jw_obj_end(w);
 }
 
-#define KU(w, k, v) (mtr_jw_key(w, k), mtr_jw_u64(w, v))
-
 void mtr_json_run(mtr_jsonw_t *w, const mtr_report_t *r)
 {
-    mtr_jw_key(w, "command");
-    mtr_jw_str(w, r->run->command);
-    mtr_jw_key(w, "pid");
-    mtr_jw_i64(w, r->run->pid);
-    mtr_jw_key(w, "complete");
-    mtr_jw_bool(w, r->run->complete);
-    mtr_jw_key(w, "warning");
-    mtr_jw_str(w, r->warning[0] ? r->warning : NULL);
-    KU(w, "duration_ns", r->duration_ns);
+    mtr_jw_kstr(w, "command", r->run->command);
+    mtr_jw_ki64(w, "pid", r->run->pid);
+    mtr_jw_kbool(w, "complete", r->run->complete);
+    mtr_jw_kstr(w, "warning", r->warning[0] ? r->warning : NULL);
+    mtr_jw_ku64(w, "duration_ns", r->duration_ns);
 }
 
 void mtr_json_totals(mtr_jsonw_t *w, const mtr_report_t *r)
 {
-    KU(w, "allocations", r->totals.allocations);
-    KU(w, "frees", r->totals.frees);
-    KU(w, "allocated_bytes", r->totals.allocated_bytes);
-    KU(w, "mmaps", r->totals.mmaps);
-    KU(w, "munmaps", r->totals.munmaps);
-    KU(w, "copies", r->totals.copies);
-    KU(w, "copied_bytes", r->totals.copied_bytes);
-    KU(w, "small_copies", r->totals.small_copies);
-    KU(w, "small_copied_bytes", r->totals.small_copied_bytes);
-    KU(w, "events", r->totals.events);
+    mtr_jw_ku64(w, "allocations", r->totals.allocations);
+    mtr_jw_ku64(w, "frees", r->totals.frees);
+    mtr_jw_ku64(w, "allocated_bytes", r->totals.allocated_bytes);
+    mtr_jw_ku64(w, "mmaps", r->totals.mmaps);
+    mtr_jw_ku64(w, "munmaps", r->totals.munmaps);
+    mtr_jw_ku64(w, "copies", r->totals.copies);
+    mtr_jw_ku64(w, "copied_bytes", r->totals.copied_bytes);
+    mtr_jw_ku64(w, "small_copies", r->totals.small_copies);
+    mtr_jw_ku64(w, "small_copied_bytes", r->totals.small_copied_bytes);
+    mtr_jw_ku64(w, "events", r->totals.events);
 }
 
 void mtr_json_peak(mtr_jsonw_t *w, const mtr_report_t *r)
 {
-    KU(w, "heap_bytes", r->peak.heap_bytes);
-    KU(w, "total_bytes", r->peak.total_bytes);
-    KU(w, "heap_at_peak_bytes", r->peak.heap_at_peak);
-    KU(w, "time_ns", r->peak.time_ns);
+    mtr_jw_ku64(w, "heap_bytes", r->peak.heap_bytes);
+    mtr_jw_ku64(w, "total_bytes", r->peak.total_bytes);
+    mtr_jw_ku64(w, "heap_at_peak_bytes", r->peak.heap_at_peak);
+    mtr_jw_ku64(w, "time_ns", r->peak.time_ns);
 }
 
 void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top)
@@ -168,8 +135,8 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     mtr_jsonw_t w;
     mtr_jw_init(&w, out);
     mtr_jw_obj(&w);
-    KU(&w, "schema", MTR_JSON_SCHEMA);
-    KU(&w, "trace_schema", (uint64_t)r->run->schema_version);
+    mtr_jw_ku64(&w, "schema", MTR_JSON_SCHEMA);
+    mtr_jw_ku64(&w, "trace_schema", (uint64_t)r->run->schema_version);
     mtr_json_run(&w, r);
     mtr_jw_key(&w, "totals");
     mtr_jw_obj(&w);
@@ -178,32 +145,30 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     mtr_jw_key(&w, "peak");
     mtr_jw_obj(&w);
     mtr_json_peak(&w, r);
-    KU(&w, "stack_count", r->peak.nstacks);
+    mtr_jw_ku64(&w, "stack_count", r->peak.nstacks);
     mtr_jw_key(&w, "stacks");
     uses(&w, f, r->peak.stacks, r->peak.nstacks, top);
     mtr_jw_obj_end(&w);
     mtr_jw_key(&w, "leaks");
     mtr_jw_obj(&w);
-    KU(&w, "bytes", r->leaked_bytes);
-    KU(&w, "stack_count", r->nleaks);
+    mtr_jw_ku64(&w, "bytes", r->leaked_bytes);
+    mtr_jw_ku64(&w, "stack_count", r->nleaks);
     mtr_jw_key(&w, "stacks");
     uses(&w, f, r->leaks, r->nleaks, top);
     mtr_jw_obj_end(&w);
-    KU(&w, "payload_bytes", r->payload_bytes);
-    KU(&w, "baseline_bytes", r->baseline_bytes);
-    mtr_jw_key(&w, "extra_copies");
-    mtr_jw_i64(&w, r->extra_copies);
+    mtr_jw_ku64(&w, "payload_bytes", r->payload_bytes);
+    mtr_jw_ku64(&w, "baseline_bytes", r->baseline_bytes);
+    mtr_jw_ki64(&w, "extra_copies", r->extra_copies);
     mtr_jw_key(&w, "peak_buffers");
     mtr_jw_arr(&w);
     for (size_t i = 0; i < r->nbuffers; i++) {
         const mtr_peak_buffer_t *b = &r->buffers[i];
         mtr_jw_obj(&w);
-        mtr_jw_key(&w, "kind");
-        mtr_jw_str(&w, b->group ? "group" : "buffer");
-        KU(&w, "bytes", b->bytes);
-        KU(&w, "count", b->count);
+        mtr_jw_kstr(&w, "kind", b->group ? "group" : "buffer");
+        mtr_jw_ku64(&w, "bytes", b->bytes);
+        mtr_jw_ku64(&w, "count", b->count);
         if (!b->group)
-            KU(&w, "allocated_ns", b->ts);
+            mtr_jw_ku64(&w, "allocated_ns", b->ts);
         mtr_jw_key(&w, "stack");
         mtr_json_stack(&w, f, b->stack);
         mtr_jw_key(&w, "filled_by");
@@ -214,7 +179,7 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
         mtr_jw_obj_end(&w);
     }
     mtr_jw_arr_end(&w);
-    KU(&w, "copy_count", r->ncopies);
+    mtr_jw_ku64(&w, "copy_count", r->ncopies);
     mtr_jw_key(&w, "copies");
     mtr_jw_arr(&w);
     for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)

@@ -110,3 +110,17 @@ void mtr_jw_null(mtr_jsonw_t *w)
     sep(w);
     fputs("null", w->out);
 }
+
+/* Each keyed writer is mtr_jw_key and the value's own writer, nothing more. */
+#define KEYED_(name, type)                                                     \
+    void mtr_jw_k##name(mtr_jsonw_t *w, const char *k, type v)                 \
+    {                                                                          \
+        mtr_jw_key(w, k);                                                      \
+        mtr_jw_##name(w, v);                                                   \
+    }
+KEYED_(str, const char *)
+KEYED_(u64, uint64_t)
+KEYED_(i64, int64_t)
+KEYED_(dbl, double)
+KEYED_(bool, int)
+#undef KEYED_

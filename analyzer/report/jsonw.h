@@ -26,4 +26,11 @@ void mtr_jw_dbl(mtr_jsonw_t *w, double v);
 void mtr_jw_bool(mtr_jsonw_t *w, int v);
 void mtr_jw_null(mtr_jsonw_t *w);
 
+/* A member of the open object, "k": value, in one call. */
+void mtr_jw_kstr(mtr_jsonw_t *w, const char *k, const char *s);
+void mtr_jw_ku64(mtr_jsonw_t *w, const char *k, uint64_t v);
+void mtr_jw_ki64(mtr_jsonw_t *w, const char *k, int64_t v);
+void mtr_jw_kdbl(mtr_jsonw_t *w, const char *k, double v);
+void mtr_jw_kbool(mtr_jsonw_t *w, const char *k, int v);
+
 #endif
