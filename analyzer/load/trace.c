@@ -30,23 +30,24 @@ static void say(char *err, size_t cap, const char *fmt, ...)
     va_end(ap);
 }
 
-static char *meta_text(sqlite3 *db, mt_meta_t key)
+/* The lookup of one meta key, prepared once for all of them. */
+#define META_SQL "SELECT value FROM meta WHERE key = ?"
+
+/* meta's value of key as text, NULL when absent or null. */
+static char *meta_text(sqlite3_stmt *meta, mt_meta_t key)
 {
-    sqlite3_stmt *st;
     char *v = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = mtr_strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sqlite3_bind_text(meta, 1, mt_meta_key(key), -1, SQLITE_STATIC);
+    if (sqlite3_step(meta) == SQLITE_ROW && sqlite3_column_type(meta, 0) != SQLITE_NULL)
+        v = mtr_strdup((const char *)sqlite3_column_text(meta, 0));
+    sqlite3_reset(meta);
     return v;
 }
 
 /* An absent or non-integer value reads as the key's default. */
-static int64_t meta_int(sqlite3 *db, mt_meta_t key)
+static int64_t meta_int(sqlite3_stmt *meta, mt_meta_t key)
 {
-    char *v = meta_text(db, key);
+    char *v = meta_text(meta, key);
     int64_t r = mt_meta_default(key);
     if (v) {
         char *end;
@@ -86,6 +87,26 @@ static const char *missing_table(sqlite3 *db)
     return missing;
 }
 
+/* The run's facts but the schema version, which decides whether to read
+ * them at all. */
+static void read_run(sqlite3_stmt *meta, mtr_run_t *run)
+{
+    run->command = meta_text(meta, MT_META_COMMAND);
+    run->exe = meta_text(meta, MT_META_EXE);
+    run->exit_kind = meta_text(meta, MT_META_EXIT_KIND);
+    run->pid = meta_int(meta, MT_META_PID);
+    run->ppid = meta_int(meta, MT_META_PPID);
+    run->exit_status = meta_int(meta, MT_META_EXIT_STATUS);
+    run->exit_signal = meta_int(meta, MT_META_EXIT_SIGNAL);
+    run->start_ns = (uint64_t)meta_int(meta, MT_META_START_NS);
+    run->end_ns = (uint64_t)meta_int(meta, MT_META_END_NS);
+    if (run->end_ns < run->start_ns) /* no commit after the first: no time has passed */
+        run->end_ns = run->start_ns;
+    run->copy_min = (uint64_t)meta_int(meta, MT_META_COPY_MIN);
+    run->gather_min = (uint64_t)meta_int(meta, MT_META_GATHER_MIN);
+    run->complete = meta_int(meta, MT_META_COMPLETE) == 1;
+}
+
 mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
 {
     if (access(path, F_OK) != 0) {
@@ -111,6 +132,7 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
     }
     mtr_trace_t *t = mtr_calloc(1, sizeof *t);
     mtr_run_t *run = &t->run;
+    sqlite3_stmt *meta = NULL;
     run->path = mtr_strdup(path);
     t->writable = 1;
     if (sqlite3_open_v2(path, &t->sql, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -122,8 +144,7 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
         }
     }
     sqlite3_busy_timeout(t->sql, 2000);
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(t->sql, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(t->sql, META_SQL, -1, &meta, NULL);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
             say(err, errcap, "%s: corrupt database: %s", path, sqlite3_errmsg(t->sql));
@@ -132,10 +153,10 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
                 sqlite3_errmsg(t->sql));
         goto fail;
     }
-    sqlite3_bind_text(st, 1, mt_meta_key(MT_META_SCHEMA_VERSION), -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    run->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    sqlite3_bind_text(meta, 1, mt_meta_key(MT_META_SCHEMA_VERSION), -1, SQLITE_STATIC);
+    rc = sqlite3_step(meta);
+    run->schema_version = rc == SQLITE_ROW ? sqlite3_column_int(meta, 0) : 0;
+    sqlite3_reset(meta);
     if (rc != SQLITE_ROW) {
         say(err, errcap, rc == SQLITE_DONE ? "%s: memtrace database without a schema version"
                                            : "%s: corrupt database: %s",
@@ -154,22 +175,11 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
     }
     if (t->writable)
         sqlite3_exec(t->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
-    run->command = meta_text(t->sql, MT_META_COMMAND);
-    run->exe = meta_text(t->sql, MT_META_EXE);
-    run->exit_kind = meta_text(t->sql, MT_META_EXIT_KIND);
-    run->pid = meta_int(t->sql, MT_META_PID);
-    run->ppid = meta_int(t->sql, MT_META_PPID);
-    run->exit_status = meta_int(t->sql, MT_META_EXIT_STATUS);
-    run->exit_signal = meta_int(t->sql, MT_META_EXIT_SIGNAL);
-    run->start_ns = (uint64_t)meta_int(t->sql, MT_META_START_NS);
-    run->end_ns = (uint64_t)meta_int(t->sql, MT_META_END_NS);
-    if (run->end_ns < run->start_ns) /* no commit after the first: no time has passed */
-        run->end_ns = run->start_ns;
-    run->copy_min = (uint64_t)meta_int(t->sql, MT_META_COPY_MIN);
-    run->gather_min = (uint64_t)meta_int(t->sql, MT_META_GATHER_MIN);
-    run->complete = meta_int(t->sql, MT_META_COMPLETE) == 1;
+    read_run(meta, run);
+    sqlite3_finalize(meta);
     return t;
 fail:
+    sqlite3_finalize(meta); /* before the close, which an open statement would stop */
     mtr_trace_close(t);
     return NULL;
 }
