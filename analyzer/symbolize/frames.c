@@ -12,8 +12,6 @@
 
 #define MAX_INLINE 16
 
-typedef mtr_module_t module_t;
-
 typedef struct {
     uint64_t ip;
     uint32_t first, count; /* into pool */
@@ -24,7 +22,7 @@ struct mtr_frames {
     mtr_symcache_t *cache;
     mtr_symbolizer_t *sym;
     mtr_stack_nodes_t nodes;
-    module_t *mods;
+    mtr_module_t *mods;
     size_t nmods;
     ipent_t *ips;
     uint64_t ipcap, ipn;
@@ -78,7 +76,7 @@ mtr_frames_t *mtr_frames_open(mtr_trace_t *t)
     return f;
 }
 
-static module_t *module_of(mtr_frames_t *f, uint64_t ip)
+static mtr_module_t *module_of(mtr_frames_t *f, uint64_t ip)
 {
     /* the latest module covering ip wins: a later dlopen may reuse a range */
     for (size_t i = f->nmods; i-- > 0;)
@@ -94,7 +92,7 @@ static void pool_push(mtr_frames_t *f, mtr_sframe_t fr)
 
 typedef struct {
     mtr_frames_t *f;
-    const module_t *m;
+    const mtr_module_t *m;
     uint64_t off;
 } cached_t;
 
@@ -107,7 +105,7 @@ static void cached_frame(void *arg, const char *function, const char *file, int 
 }
 
 /* Frames from the database cache; 0 if it has none for this address. */
-static uint32_t from_cache(mtr_frames_t *f, const module_t *m, uint64_t off)
+static uint32_t from_cache(mtr_frames_t *f, const mtr_module_t *m, uint64_t off)
 {
     cached_t c = {f, m, off};
     return mtr_symcache_get(f->cache, m->id, off, cached_frame, &c);
@@ -116,7 +114,7 @@ static uint32_t from_cache(mtr_frames_t *f, const module_t *m, uint64_t off)
 static void symbolize_ip(mtr_frames_t *f, uint64_t ip, ipent_t *e)
 {
     e->first = (uint32_t)f->npool;
-    module_t *m = module_of(f, ip);
+    mtr_module_t *m = module_of(f, ip);
     if (!m) {
         pool_push(f, (mtr_sframe_t){.offset = ip - 1, .status = MTR_SYM_NO_FILE});
         e->count = 1;
@@ -210,7 +208,7 @@ static void save_cache(mtr_frames_t *f)
         const ipent_t *e = &f->ips[i];
         if (!e->used || !e->fresh)
             continue;
-        module_t *m = module_of(f, e->ip);
+        mtr_module_t *m = module_of(f, e->ip);
         for (uint32_t k = 0; m && k < e->count; k++) {
             const mtr_sframe_t *fr = &f->pool[e->first + k];
             if (fr->status != MTR_SYM_OK || !fr->function)
