@@ -10,7 +10,7 @@ WARN     := -Wall -Wextra -Wpedantic -Werror
 OPT      ?= -O2 -g
 CSTD     := -std=c11 -D_GNU_SOURCE
 SAN      := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer)
-CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -I. -Ianalyzer
+CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -I.
 PREFIX   ?= /usr/local
 
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.

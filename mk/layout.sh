@@ -4,10 +4,13 @@
 #     (#include "tracer/capture/record.h"; "gen/..." is generated in the build);
 #   format/ is the on-disk contract: it includes nothing but format/;
 #   tracer/ runs inside the traced program: it includes nothing of analyzer/.
+# (That only analyzer/load/ sees sqlite3.h is enforced by the build itself:
+# analyzer/analyzer.mk puts mk/nosqlite/sqlite3.h first on every other
+# analyzer object's include path.)
 # Usage: mk/layout.sh [ROOT]; prints one line per broken rule, exits 1 if any.
 set -u
 root=${1:-.}
-parts="format tracer"
+parts="format tracer analyzer tests workloads bench"
 status=0
 broken() {
     echo "layout: $1:$2 includes $3: $4"

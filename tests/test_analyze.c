@@ -7,18 +7,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "blocks.h"
-#include "frames.h"
-#include "helpers.h"
-#include "stream.h"
-#include "tracegen.h"
+#include "analyzer/model/analyze.h"
+#include "analyzer/model/blocks.h"
+#include "analyzer/symbolize/frames.h"
+#include "tests/helpers.h"
+#include "tests/tracegen.h"
 
 #define MiB (1024ull * 1024)
 #define MS 1000000ull
 
 static char path[4096];
-static mtr_db_t *db;
+static mtr_trace_t *trace;
 static mtr_report_t rep;
 
 static void new_trace(void)
@@ -34,9 +33,9 @@ static const mtr_report_t *analyze(void)
     char err[1024];
     mtr_options_t opt;
     mtr_options_default(&opt);
-    db = mtr_db_open(path, err, sizeof err);
-    ck_assert_msg(db != NULL, "%s", err);
-    ck_assert_msg(mtr_analyze(db, &opt, &rep, err, sizeof err) == 0, "%s", err);
+    trace = mtr_trace_open(path, err, sizeof err);
+    ck_assert_msg(trace != NULL, "%s", err);
+    ck_assert_msg(mtr_analyze(trace, &opt, &rep, err, sizeof err) == 0, "%s", err);
     return &rep;
 }
 
@@ -91,7 +90,7 @@ START_TEST(peak_and_its_stacks)
         top = r->timeline[i].total > top ? r->timeline[i].total : top;
     ck_assert_uint_eq(top, 10596);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -116,7 +115,7 @@ START_TEST(leaks_grouped_by_stack)
     ck_assert_uint_eq(r->leaks[1].count, 3);
     ck_assert_uint_eq(r->leaked_bytes, 10300);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -150,7 +149,7 @@ START_TEST(copies_attributed_to_allocations)
     ck_assert_uint_eq(r->totals.copies, 3);
     ck_assert_uint_eq(r->totals.copied_bytes, MiB + 768 * 1024);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -166,7 +165,7 @@ START_TEST(extra_copies_payload_alone)
     ck_assert_int_eq(r->extra_copies, 0);
     ck_assert_uint_eq(r->nbuffers, 1);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -189,7 +188,7 @@ START_TEST(extra_copies_payload_plus_one_copy)
     ck_assert_uint_eq(fill->from.stack, arr);
     ck_assert_uint_eq(fill->stack, cp);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -224,7 +223,7 @@ START_TEST(extra_copies_small_blocks_joined)
         }
     ck_assert_int_eq(groups, 1);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -253,7 +252,7 @@ START_TEST(like_fills_merged)
     ck_assert_uint_eq(f->ts, 30);
     ck_assert_uint_eq(r->fills[b->first_fill + 1].stack, other);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -281,7 +280,7 @@ START_TEST(stall_large_copy)
     ck_assert_uint_eq(r->stalls[0].duration_ns, 6 * MS);
     ck_assert_uint_eq(r->stalls[0].bytes, 10 * MiB);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -317,7 +316,7 @@ START_TEST(stall_accumulator_flush_recurs)
     ck_assert_uint_eq(b->quiet_ns, 100 * MS + 10000 - (1 * MS + 10000 + 30 * MS));
     ck_assert(b->growth > 1.99 && b->growth < 2.01);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -348,7 +347,7 @@ START_TEST(stall_realloc_growth)
     ck_assert_uint_eq(s->block_size, 20ull * 64 * 1024);
     ck_assert_uint_eq(s->stack, lin);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -357,7 +356,7 @@ END_TEST
 static void expect_open_error(const char *file, const char *words)
 {
     char err[1024] = "";
-    mtr_db_t *d = mtr_db_open(file, err, sizeof err);
+    mtr_trace_t *d = mtr_trace_open(file, err, sizeof err);
     ck_assert_msg(d == NULL, "%s opened", file);
     ck_assert_msg(strstr(err, words) != NULL, "'%s' lacks '%s'", err, words);
     ck_assert_ptr_null(strchr(err, '\n'));
@@ -419,25 +418,26 @@ START_TEST(truncated_and_corrupt_traces_fail)
     for (int i = 0; i < 4096; i++)
         fputc(0xa5, f);
     fclose(f);
-    char err[1024] = "";
+    /* the header and the schema are intact: the file opens, and its
+     * replay stops at the first malformed page it reads */
+    char err[1024] = "", want[4200];
     mtr_options_t opt;
     mtr_options_default(&opt);
-    db = mtr_db_open(path, err, sizeof err);
-    if (db) {
-        ck_assert_int_eq(mtr_analyze(db, &opt, &rep, err, sizeof err), -1);
-        mtr_db_close(db);
-    }
-    ck_assert_msg(strstr(err, "damaged") || strstr(err, "corrupt"), "%s", err);
+    trace = mtr_trace_open(path, err, sizeof err);
+    ck_assert_msg(trace != NULL, "%s", err);
+    ck_assert_int_eq(mtr_analyze(trace, &opt, &rep, err, sizeof err), -1);
+    mtr_trace_close(trace);
+    snprintf(want, sizeof want,
+             "%s: damaged trace (reading mappings: database disk image is malformed)", path);
+    ck_assert_str_eq(err, want);
 
+    /* cut in half, the file is refused as it is opened */
     big_trace();
     ck_assert_int_eq(truncate(path, size / 2), 0);
     err[0] = 0;
-    db = mtr_db_open(path, err, sizeof err);
-    if (db) {
-        ck_assert_int_eq(mtr_analyze(db, &opt, &rep, err, sizeof err), -1);
-        mtr_db_close(db);
-    }
-    ck_assert_msg(strstr(err, "damaged") || strstr(err, "corrupt"), "%s", err);
+    ck_assert_ptr_null(mtr_trace_open(path, err, sizeof err));
+    snprintf(want, sizeof want, "%s: corrupt database: database disk image is malformed", path);
+    ck_assert_str_eq(err, want);
 }
 END_TEST
 
@@ -451,7 +451,7 @@ START_TEST(empty_and_killed_traces_report_with_warning)
     ck_assert_int_eq(r->extra_copies, 0);
     ck_assert_ptr_nonnull(strstr(r->warning, "no events"));
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 
     new_trace();
     tg_alloc(1, 10, 0x1000, 64, stack1(0x1));
@@ -460,7 +460,7 @@ START_TEST(empty_and_killed_traces_report_with_warning)
     ck_assert_uint_eq(r->totals.allocations, 1);
     ck_assert_ptr_nonnull(strstr(r->warning, "incomplete"));
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -497,7 +497,7 @@ START_TEST(fixture_stacks_symbolized)
     ck_assert_uint_ge(r->nleaks, 1);
     ck_assert_uint_eq(r->leaks[0].bytes, 500 * 1024);
     ck_assert_uint_eq(r->leaks[0].count, 500);
-    mtr_frames_t *f = mtr_frames_open(db);
+    mtr_frames_t *f = mtr_frames_open(trace);
     const mtr_sframe_t *fr;
     size_t n = mtr_frames_get(f, r->leaks[0].stack, &fr);
     size_t i = 0;
@@ -510,15 +510,17 @@ START_TEST(fixture_stacks_symbolized)
     ck_assert_int_eq(fr[i + 1].line, 20);
     mtr_frames_close(f);
     /* the second look comes from the cache the first one wrote */
-    ck_assert_int_gt(th_int(db->sql, "SELECT count(*) FROM symbols WHERE function = "
-                                     "'fixture_alloc_kib' AND line = 9"), 0);
-    f = mtr_frames_open(db);
+    sqlite3 *sql = th_open(path);
+    ck_assert_int_gt(th_int(sql, "SELECT count(*) FROM symbols WHERE function = "
+                                 "'fixture_alloc_kib' AND line = 9"), 0);
+    sqlite3_close(sql);
+    f = mtr_frames_open(trace);
     n = mtr_frames_get(f, r->leaks[0].stack, &fr);
     ck_assert_str_eq(fr[i].function, "fixture_alloc_kib");
     ck_assert_int_eq(fr[i].line, 9);
     mtr_frames_close(f);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 
@@ -530,7 +532,7 @@ START_TEST(cxx_names_demangled)
     int st = th_trace(path, argv, NULL, 0);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     const mtr_report_t *r = analyze();
-    mtr_frames_t *f = mtr_frames_open(db);
+    mtr_frames_t *f = mtr_frames_open(trace);
     int found = 0;
     for (size_t k = 0; k < r->nleaks && !found; k++) {
         const mtr_sframe_t *fr;
@@ -544,7 +546,7 @@ START_TEST(cxx_names_demangled)
     ck_assert_msg(found, "ns::Widget::add(int) not among the leak stacks");
     mtr_frames_close(f);
     mtr_report_free(&rep);
-    mtr_db_close(db);
+    mtr_trace_close(trace);
 }
 END_TEST
 

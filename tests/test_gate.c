@@ -1,6 +1,7 @@
 /* Diff and gate suite: three traces built by hand with exact sizes, compared
  * through the library (mtr_diff_compute, mtr_gate_check) and through the
- * subcommands (mtr_cmd_diff, mtr_cmd_gate) with their output captured.
+ * subcommands (mtr_cmd_diff, mtr_cmd_gate, and mtr_cmd_report for what they
+ * share) with their output captured.
  *
  *   base: a 96 MiB payload, 1 MiB "small", 3 MiB "gone"; a 48 MiB memmove
  *         (1 ms)                                      peak 100 MiB, 0 extra
@@ -19,13 +20,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze.h"
-#include "commands.h"
-#include "diff.h"
-#include "frames.h"
-#include "gate.h"
-#include "helpers.h"
-#include "tracegen.h"
+#include "analyzer/cli/commands.h"
+#include "analyzer/model/analyze.h"
+#include "analyzer/model/diff.h"
+#include "analyzer/model/gate.h"
+#include "analyzer/symbolize/frames.h"
+#include "tests/helpers.h"
+#include "tests/tracegen.h"
 
 #define MiB (1ull << 20)
 #define MS 1000000ull
@@ -181,11 +182,12 @@ static run_t *run_cmd(int (*cmd)(int, char **), ...)
 
 #define GATE(...) run_cmd(mtr_cmd_gate, "gate", __VA_ARGS__, (const char *)NULL)
 #define DIFF(...) run_cmd(mtr_cmd_diff, "diff", __VA_ARGS__, (const char *)NULL)
+#define REPORT(...) run_cmd(mtr_cmd_report, "report", __VA_ARGS__, (const char *)NULL)
 
 /* ---- loading reports for the library tests ---- */
 
 typedef struct {
-    mtr_db_t *db;
+    mtr_trace_t *trace;
     mtr_report_t r;
     mtr_frames_t *f;
 } loaded_t;
@@ -195,17 +197,17 @@ static void load(const char *path, loaded_t *l)
     char err[1024];
     mtr_options_t opt;
     mtr_options_default(&opt);
-    l->db = mtr_db_open(path, err, sizeof err);
-    ck_assert_msg(l->db != NULL, "%s", err);
-    ck_assert_msg(mtr_analyze(l->db, &opt, &l->r, err, sizeof err) == 0, "%s", err);
-    l->f = mtr_frames_open(l->db);
+    l->trace = mtr_trace_open(path, err, sizeof err);
+    ck_assert_msg(l->trace != NULL, "%s", err);
+    ck_assert_msg(mtr_analyze(l->trace, &opt, &l->r, err, sizeof err) == 0, "%s", err);
+    l->f = mtr_frames_open(l->trace);
 }
 
 static void unload(loaded_t *l)
 {
     mtr_frames_close(l->f);
     mtr_report_free(&l->r);
-    mtr_db_close(l->db);
+    mtr_trace_close(l->trace);
 }
 
 static uint64_t first_offset(mtr_frames_t *f, uint32_t stack)
@@ -470,6 +472,31 @@ START_TEST(gate_errors)
 }
 END_TEST
 
+/* --top is a count, and 0 lists everything in the text report as in JSON
+ * (run has 5 stacks at the peak and 2 copies) */
+START_TEST(report_top)
+{
+    static char all[sizeof ((run_t *)0)->out];
+    run_t *o = REPORT(run_db, "--top", "1000");
+    ck_assert_int_eq(o->rc, 0);
+    memcpy(all, o->out, sizeof all);
+    o = REPORT(run_db, "--top", "0");
+    ck_assert_int_eq(o->rc, 0);
+    ck_assert_str_eq(o->out, all);
+    o = REPORT(run_db, "--top", "1");
+    ck_assert_int_eq(o->rc, 0);
+    ck_assert_str_ne(o->out, all);
+    o = REPORT(run_db, "--json", "--top", "1000");
+    memcpy(all, o->out, sizeof all);
+    o = REPORT(run_db, "--json", "--top", "0");
+    ck_assert_int_eq(o->rc, 0);
+    ck_assert_str_eq(o->out, all);
+    expect_usage_error(REPORT(run_db, "--top", "2.5"));
+    expect_usage_error(REPORT(run_db, "--top", "-1"));
+    expect_usage_error(REPORT(run_db, "--top"));
+}
+END_TEST
+
 /* A database that opens but whose events cannot be decoded: mtr_analyze's
  * error line, exit 2. */
 START_TEST(gate_damaged_events)
@@ -529,6 +556,7 @@ Suite *gate_suite(void)
     tcase_add_test(t, gate_baseline);
     tcase_add_test(t, gate_errors);
     tcase_add_test(t, gate_damaged_events);
+    tcase_add_test(t, report_top);
     tcase_add_test(t, gate_check_library);
     suite_add_tcase(s, t);
     return s;

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
-#include "html.h"
+#include "analyzer/cli/commands.h"
+#include "tests/helpers.h"
 
 #define HTML_DIR MT_SOURCE_DIR "/tests/html"
 #define SHOT MT_BUILD_DIR "/html-report.png"

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "symbolize.h"
+#include "analyzer/symbolize/symbolize.h"
 
 #ifndef MT_BUILD_DIR
 #define MT_BUILD_DIR "build"

@@ -1,0 +1,24 @@
+/* memtrace-report: the thin command line over libmtr.  The first argument
+ * names the subcommand (cli/commands.h); anything else is the plain report,
+ * so `memtrace-report RUN.db` and `memtrace-report report RUN.db` are one. */
+#include <string.h>
+
+#include "analyzer/cli/commands.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"report", mtr_cmd_report},
+    {"diff", mtr_cmd_diff},
+    {"gate", mtr_cmd_gate},
+    {"html", mtr_cmd_html},
+};
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    return mtr_cmd_report(argc, argv);
+}

@@ -1,0 +1,388 @@
+/* The analysis (see analyze.h).  Both replays share apply(), which keeps the
+ * live set and the memory in use; the first also collects what only needs
+ * one look at each event, the second stops right after the peak. */
+#include "analyzer/model/analyze.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/grow.h"
+#include "analyzer/load/stream.h"
+#include "analyzer/model/blocks.h"
+#include "analyzer/model/peak.h"
+#include "analyzer/model/stalls.h"
+
+void mtr_options_default(mtr_options_t *o)
+{
+    *o = (mtr_options_t){.payload = 0, .stall_ms = 5.0, .flush_pieces = 1000,
+                         .growth_factor = 4.0, .growth_moves = 8};
+}
+
+typedef struct {
+    uint32_t tid;
+    int valid;
+    mtr_block_t blk;
+    long pending_copy; /* realloc copy waiting for its new block, or -1 */
+} stash_t;
+
+typedef struct {
+    mtr_trace_t *trace;
+    const mtr_run_t *run;
+    const mtr_options_t *opt;
+    mtr_report_t *r;
+    mtr_blocks_t *live;
+    uint64_t heap, anon, index;
+    int pass;
+    /* first replay */
+    uint64_t peak_index, largest, nrealloc, nfree;
+    struct stair {
+        uint64_t size, before;
+    } *stair;
+    size_t nstair, capstair, capcopies;
+    stash_t *stash;
+    size_t nstash, capstash;
+    mtr_stall_t *growth; /* realloc-growth stalls, for mtr_find_stalls */
+    size_t ngrowth, capgrowth;
+    mtr_stack_use_t *alloc_by_stack;
+    uint64_t nstacks, slice, slice_end;
+} ctx_t;
+
+static uint64_t rel(const ctx_t *c, uint64_t ts) { return ts > c->run->start_ns ? ts - c->run->start_ns : 0; }
+
+static void note_size(ctx_t *c, uint64_t size, uint32_t stack)
+{
+    if (c->pass != 1)
+        return;
+    if (stack < c->nstacks) {
+        c->alloc_by_stack[stack].stack = stack;
+        c->alloc_by_stack[stack].bytes += size;
+        c->alloc_by_stack[stack].count++;
+    }
+    if (size > c->largest)
+        c->largest = size;
+    if (!c->nstair || size > c->stair[c->nstair - 1].size) {
+        struct stair s = {size, c->heap + c->anon};
+        MTR_PUSH(c->stair, c->nstair, c->capstair, s);
+    }
+}
+
+static stash_t *stash_of(ctx_t *c, uint32_t tid)
+{
+    for (size_t i = 0; i < c->nstash; i++)
+        if (c->stash[i].tid == tid)
+            return &c->stash[i];
+    stash_t s = {.tid = tid, .pending_copy = -1};
+    MTR_PUSH(c->stash, c->nstash, c->capstash, s);
+    return &c->stash[c->nstash - 1];
+}
+
+/* A realloc chain ended with blk: quadratic growth if it copied many times
+ * what it finally held. */
+static void chain_end(ctx_t *c, const mtr_block_t *blk)
+{
+    if (blk->chain_moves < c->opt->growth_moves ||
+        (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size)
+        return;
+    mtr_stall_t s = {.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
+                     .duration_ns = blk->ts - blk->chain_ts, .bytes = blk->chain_copied,
+                     .pieces = blk->chain_moves, .stack = blk->stack, .block_size = blk->size};
+    MTR_PUSH(c->growth, c->ngrowth, c->capgrowth, s);
+}
+
+static mtr_owner_t owner(const mtr_block_t *b)
+{
+    if (!b)
+        return (mtr_owner_t){0};
+    return (mtr_owner_t){.known = 1, .mapping = b->mapping, .addr = b->addr, .size = b->size,
+                         .ts = b->ts, .stack = b->stack};
+}
+
+static void on_copy(ctx_t *c, const mtr_event_t *e)
+{
+    mtr_report_t *r = c->r;
+    mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts),
+                     .duration_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
+                     .bytes = e->size, .pieces = e->pieces ? e->pieces : 1, .src = e->src,
+                     .dst = e->addr, .stack = e->stack, .tid = e->tid};
+    cp.from = owner(mtr_blocks_holding(c->live, e->src));
+    cp.to = owner(mtr_blocks_holding(c->live, e->addr));
+    if (e->copy_kind == MT_COPY_REALLOC) {
+        /* the old block was released at the same instant; the new one
+         * arrives with the REALLOC event that follows */
+        stash_t *s = stash_of(c, e->tid);
+        if (s->valid && s->blk.addr == e->src)
+            cp.from = owner(&s->blk);
+        s->pending_copy = (long)r->ncopies;
+    }
+    r->totals.copies++;
+    MTR_PUSH(r->copies, r->ncopies, c->capcopies, cp);
+}
+
+static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
+{
+    if (s->pending_copy < 0)
+        return;
+    mtr_copy_t *cp = &c->r->copies[s->pending_copy];
+    s->pending_copy = -1;
+    if (cp->dst != nb->addr)
+        return;
+    cp->to = owner(nb);
+    if (cp->from.known) /* exact: the tracer could only see the usable size */
+        cp->bytes = cp->from.size < nb->size ? cp->from.size : nb->size;
+}
+
+/* A new heap block at an address still live means the trace missed the old
+ * block's free (a thread that was never drained, a free before tracing began):
+ * the old block is gone either way, and must stop counting. */
+static void add_heap_block(ctx_t *c, const mtr_block_t *b)
+{
+    c->heap -= mtr_blocks_add(c->live, b);
+    c->heap += b->size;
+}
+
+static void apply(ctx_t *c, const mtr_event_t *e)
+{
+    mtr_block_t b = {0};
+    if ((e->kind == MTR_EV_ALLOC || e->kind == MTR_EV_REALLOC) && !e->addr)
+        return; /* a failed allocation holds nothing */
+    switch (e->kind) {
+    case MTR_EV_ALLOC:
+        note_size(c, e->size, e->stack);
+        b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack};
+        add_heap_block(c, &b);
+        if (c->pass == 1) {
+            c->r->totals.allocations++;
+            c->r->totals.allocated_bytes += e->size;
+        }
+        break;
+    case MTR_EV_FREE:
+        if (mtr_blocks_remove(c->live, e->addr, &b)) {
+            c->heap -= b.size;
+            if (c->pass == 1) {
+                stash_t *s = stash_of(c, e->tid);
+                if (s->valid)
+                    chain_end(c, &s->blk);
+                s->blk = b;
+                s->valid = 1;
+            }
+        }
+        c->nfree += c->pass == 1;
+        break;
+    case MTR_EV_REALLOC: {
+        note_size(c, e->size, e->stack);
+        b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
+                          .chain_ts = e->ts};
+        if (c->pass == 1) {
+            stash_t *s = stash_of(c, e->tid);
+            if (s->valid && s->blk.addr == e->old_addr) {
+                const mtr_block_t *o = &s->blk;
+                int moved = e->addr != e->old_addr;
+                b.chain_ts = o->chain_moves ? o->chain_ts : o->ts;
+                b.chain_moves = o->chain_moves + (uint32_t)moved;
+                b.chain_copied = o->chain_copied + (moved ? (o->size < e->size ? o->size : e->size) : 0);
+                s->valid = 0;
+            }
+            on_realloc_copy_done(c, s, &b);
+            c->r->totals.allocations++;
+            c->r->totals.allocated_bytes += e->size;
+            c->nrealloc++;
+        }
+        add_heap_block(c, &b);
+        break;
+    }
+    case MTR_EV_COPY:
+        if (c->pass == 1)
+            on_copy(c, e);
+        break;
+    case MTR_EV_MMAP:
+        c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
+        b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
+                          .mapping = e->anon ? MTR_MAP_ANON : MTR_MAP_FILE};
+        if (e->anon) {
+            note_size(c, e->size, e->stack);
+            c->anon += e->size;
+        }
+        mtr_blocks_add(c->live, &b);
+        c->r->totals.mmaps += c->pass == 1;
+        break;
+    case MTR_EV_MUNMAP:
+        c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
+        c->r->totals.munmaps += c->pass == 1;
+        break;
+    case MTR_EV_MREMAP: {
+        const mtr_block_t *old = mtr_blocks_holding(c->live, e->old_addr);
+        int kind = old && old->mapping ? old->mapping : MTR_MAP_ANON;
+        c->anon -= mtr_blocks_unmap(c->live, e->old_addr, e->old_size);
+        c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
+        b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
+                          .mapping = kind};
+        if (kind == MTR_MAP_ANON)
+            c->anon += e->size;
+        mtr_blocks_add(c->live, &b);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void sample(ctx_t *c, uint64_t t)
+{
+    mtr_report_t *r = c->r;
+    uint64_t total = c->heap + c->anon;
+    /* dividing only when a new slice starts: a division per event was a
+     * sizeable part of the whole replay */
+    if (r->ntimeline && t < c->slice_end) {
+        struct mtr_point *last = &r->timeline[r->ntimeline - 1];
+        if (total > last->total)
+            *last = (struct mtr_point){t, c->heap, total};
+        return;
+    }
+    c->slice_end = (t / c->slice + 1) * c->slice;
+    if (r->ntimeline < MTR_TIMELINE_POINTS + 2)
+        r->timeline[r->ntimeline++] = (struct mtr_point){t, c->heap, total};
+}
+
+static int replay(ctx_t *c, char *err, size_t cap)
+{
+    mtr_stream_t *s = mtr_stream_open(c->trace, err, cap);
+    if (!s)
+        return -1;
+    /* only copies need "which block holds this address"; a copy of at least
+     * copy_min bytes, or a gather, lands in a block at least that large */
+    uint64_t range_min = c->run->copy_min < c->run->gather_min ? c->run->copy_min : c->run->gather_min;
+    c->live = mtr_blocks_new(range_min ? range_min : 1);
+    c->heap = c->anon = c->index = 0;
+    const mtr_event_t *ev;
+    int rc;
+    while ((rc = mtr_stream_next(s, &ev)) == 1) {
+        apply(c, ev);
+        c->index++;
+        if (c->pass == 1) {
+            uint64_t total = c->heap + c->anon;
+            sample(c, rel(c, ev->ts));
+            if (c->heap > c->r->peak.heap_bytes)
+                c->r->peak.heap_bytes = c->heap;
+            if (total > c->r->peak.total_bytes) {
+                c->r->peak.total_bytes = total;
+                c->r->peak.heap_at_peak = c->heap;
+                c->r->peak.time_ns = rel(c, ev->ts);
+                c->peak_index = c->index;
+            }
+        } else if (c->index == c->peak_index) {
+            break;
+        }
+    }
+    mtr_stream_close(s);
+    return rc < 0 ? -1 : 0;
+}
+
+static int copy_by_bytes(const void *a, const void *b)
+{
+    const mtr_copy_t *x = a, *y = b;
+    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+static void end_chains(const mtr_block_t *b, void *arg)
+{
+    if (b->mapping == MTR_MAP_NONE)
+        chain_end(arg, b);
+}
+
+int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char *err, size_t cap)
+{
+    const mtr_run_t *run = mtr_trace_run(t);
+    memset(r, 0, sizeof *r);
+    r->run = run;
+    ctx_t c = {.trace = t, .run = run, .opt = opt, .r = r, .pass = 1};
+    uint64_t nstacks = mtr_trace_stack_count(t);
+    c.nstacks = nstacks;
+    c.alloc_by_stack = mtr_calloc(nstacks, sizeof *c.alloc_by_stack);
+    uint64_t span = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 1;
+    c.slice = span / MTR_TIMELINE_POINTS + 1;
+    r->timeline = mtr_calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
+    if (replay(&c, err, cap) < 0)
+        goto fail;
+    size_t k = 0;
+    for (size_t i = 0; i < nstacks; i++)
+        if (c.alloc_by_stack[i].count)
+            c.alloc_by_stack[k++] = c.alloc_by_stack[i];
+    qsort(c.alloc_by_stack, k, sizeof *c.alloc_by_stack, mtr_use_by_bytes);
+    r->allocated = c.alloc_by_stack;
+    r->nallocated = k;
+    c.alloc_by_stack = NULL;
+    r->totals.events = c.index;
+    r->totals.frees = c.nfree - c.nrealloc;
+    for (size_t i = 0; i < r->ncopies; i++)
+        r->totals.copied_bytes += r->copies[i].bytes;
+    for (size_t i = 0; i < c.nstash; i++)
+        if (c.stash[i].valid)
+            chain_end(&c, &c.stash[i].blk);
+    mtr_blocks_each(c.live, end_chains, &c);
+    r->leaks = mtr_group_by_stack(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
+    mtr_blocks_free(c.live);
+    c.live = NULL;
+    mtr_trace_small_copies(t, &r->totals.small_copies, &r->totals.small_copied_bytes);
+    r->duration_ns = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 0;
+
+    r->payload_bytes = opt->payload ? opt->payload : c.largest;
+    for (size_t i = 0; i < c.nstair; i++)
+        if (c.stair[i].size * 2 >= r->payload_bytes) {
+            r->baseline_bytes = c.stair[i].before;
+            break;
+        }
+    if (r->payload_bytes) {
+        double units = (double)(r->peak.total_bytes > r->baseline_bytes
+                                    ? r->peak.total_bytes - r->baseline_bytes : 0) /
+                       (double)r->payload_bytes;
+        r->extra_copies = (int64_t)llround(units) - 1;
+        if (r->extra_copies < 0)
+            r->extra_copies = 0;
+    }
+
+    c.pass = 2;
+    if (c.peak_index && replay(&c, err, cap) < 0)
+        goto fail;
+    if (c.live) {
+        uint64_t total;
+        r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
+        mtr_explain_peak(r, c.live, nstacks);
+    }
+    mtr_find_stalls(r, opt, c.growth, c.ngrowth);
+    qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
+    mtr_blocks_free(c.live);
+    free(c.stair);
+    free(c.stash);
+    free(c.growth);
+    if (!run->complete)
+        snprintf(r->warning, sizeof r->warning,
+                 "the trace is incomplete: the program was killed, crashed or is still running; "
+                 "this reports the %llu events recorded up to %.1f ms",
+                 (unsigned long long)r->totals.events, (double)r->duration_ns / 1e6);
+    else if (!r->totals.events)
+        snprintf(r->warning, sizeof r->warning, "the trace holds no events");
+    return 0;
+fail:
+    free(c.alloc_by_stack);
+    mtr_blocks_free(c.live);
+    free(c.stair);
+    free(c.stash);
+    free(c.growth);
+    mtr_report_free(r);
+    return -1;
+}
+
+void mtr_report_free(mtr_report_t *r)
+{
+    free(r->peak.stacks);
+    free(r->timeline);
+    free(r->allocated);
+    free(r->leaks);
+    free(r->buffers);
+    free(r->fills);
+    free(r->copies);
+    free(r->stalls);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,43 @@
+/* The live set during a replay: heap blocks by address (hash), and the
+ * larger blocks and anonymous mappings by address range (treap), so a copy's
+ * source and destination can be traced to the allocation holding them. */
+#ifndef MTR_MODEL_BLOCKS_H
+#define MTR_MODEL_BLOCKS_H
+
+#include <stdint.h>
+
+enum { MTR_MAP_NONE, MTR_MAP_ANON, MTR_MAP_FILE };
+
+typedef struct mtr_block {
+    uint64_t addr, size, ts; /* ts: when it was allocated (identifies it) */
+    uint32_t stack;
+    int mapping;             /* MTR_MAP_*: a heap block or a mapping */
+    /* realloc chain that produced this block */
+    uint64_t chain_ts, chain_copied;
+    uint32_t chain_moves;
+} mtr_block_t;
+
+typedef struct mtr_blocks mtr_blocks_t;
+
+/* Blocks of at least range_min bytes (and all mappings) are range-indexed. */
+mtr_blocks_t *mtr_blocks_new(uint64_t range_min);
+void mtr_blocks_free(mtr_blocks_t *b);
+/* Adds a heap block or a mapping.  A heap block replaces one live at the same
+ * address; the replaced block's size is returned (0 if none).  A mapping
+ * first unmaps whatever it overlaps (MAP_FIXED): use mtr_blocks_unmap before
+ * to learn how much that was. */
+uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk);
+/* Removes the heap block at addr into *out; 0 if there was none. */
+int mtr_blocks_remove(mtr_blocks_t *b, uint64_t addr, mtr_block_t *out);
+/* The heap block starting at addr, or NULL. */
+const mtr_block_t *mtr_blocks_get(const mtr_blocks_t *b, uint64_t addr);
+/* The range-indexed block or mapping holding addr, or NULL. */
+const mtr_block_t *mtr_blocks_holding(const mtr_blocks_t *b, uint64_t addr);
+/* Unmaps [addr, addr+len) from the mappings; returns the anonymous bytes
+ * released.  Partly unmapped mappings shrink or split. */
+uint64_t mtr_blocks_unmap(mtr_blocks_t *b, uint64_t addr, uint64_t len);
+/* Calls fn on every live block and mapping. */
+void mtr_blocks_each(const mtr_blocks_t *b, void (*fn)(const mtr_block_t *, void *), void *arg);
+uint64_t mtr_blocks_count(const mtr_blocks_t *b);
+
+#endif

@@ -1,0 +1,21 @@
+/* The live set at the peak, read two ways: grouped by allocating stack, and
+ * as the buffers behind the extra-copies figure. */
+#ifndef MTR_MODEL_PEAK_H
+#define MTR_MODEL_PEAK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyzer/model/analyze.h"
+#include "analyzer/model/blocks.h"
+
+/* Live memory by stack, largest first (heap_only: leave mappings out);
+ * *total is the sum.  nstacks bounds the stack ids. */
+mtr_stack_use_t *mtr_group_by_stack(const mtr_blocks_t *live, size_t nstacks, int heap_only,
+                                    size_t *n, uint64_t *total);
+int mtr_use_by_bytes(const void *a, const void *b);
+/* Fills r->buffers and r->fills from the live set at the peak; needs
+ * r->payload_bytes and r->copies (in time order). */
+void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks);
+
+#endif
