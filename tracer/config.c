@@ -105,7 +105,7 @@ int mt_output_expand(const char *tmpl, const char *prog, long pid, char *out, si
 static int load_output(const char *out)
 {
     if (!out || !*out)
-        out = "memtrace.%e.%p.db";
+        out = MT_DEFAULT_OUTPUT;
     if (out[0] == '/') {
         if (strlen(out) >= sizeof mt_cfg.output) {
             mt_warn("%s is too long; running untraced", mt_setting_var(MT_SET_OUTPUT));

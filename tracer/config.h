@@ -2,7 +2,7 @@
  * and read-only after that.  The list is the one place a setting is named:
  * the tracer reads its variable, the launcher turns its option into it.
  *   MEMTRACE_OUTPUT      database path; %p = pid, %e = program name.  Default
- *                        memtrace.%e.%p.db in the current directory.
+ *                        MT_DEFAULT_OUTPUT in the current directory.
  *   MEMTRACE_FORCE=1     overwrite an existing database.
  *   MEMTRACE_COPY_MIN    copies of at least this many bytes are single events
  *                        (suffixes K, M, G are powers of 1024).
@@ -26,7 +26,7 @@
     X(COPY_MIN, "MEMTRACE_COPY_MIN", "--copy-min", "SIZE")                     \
     X(GATHER_MIN, "MEMTRACE_GATHER_MIN", "--gather-min", "SIZE")               \
     X(DEPTH, "MEMTRACE_DEPTH", "--depth", "N")                                 \
-    X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "fast|libunwind")
+    X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "MODE")
 
 typedef enum mt_setting {
 #define X(name, var, option, metavar) MT_SET_##name,
@@ -34,6 +34,8 @@ typedef enum mt_setting {
 #undef X
     MT_SET_COUNT
 } mt_setting_t;
+
+#define MT_DEFAULT_OUTPUT "memtrace.%e.%p.db"
 
 /* Set by the first traced process for its whole tree: its pid, which tells
  * every later process it is a child. */

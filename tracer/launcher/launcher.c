@@ -26,8 +26,11 @@ static void usage(void)
     }
     fprintf(stderr, " -- PROGRAM [ARGS...]\n"
                     "  -o FILE  database to write (%%p = pid, %%e = program name;\n"
-                    "           default memtrace.%%e.%%p.db)\n"
-                    "  -f       overwrite an existing database\n");
+                    "           default %s)\n"
+                    "  -f       overwrite an existing database\n"
+                    "  --unwind MODE  %s (default) or %s\n",
+            MT_DEFAULT_OUTPUT, mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_FAST),
+            mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_LIBUNWIND));
     exit(2);
 }
 
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "run") != 0)
         usage();
     /* the settings given as options, handed to the program as variables */
-    const char *value[MT_SET_COUNT] = {[MT_SET_OUTPUT] = "memtrace.%e.%p.db"};
+    const char *value[MT_SET_COUNT] = {[MT_SET_OUTPUT] = MT_DEFAULT_OUTPUT};
     int i = 2;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
