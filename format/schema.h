@@ -5,7 +5,9 @@
 #ifndef MT_FORMAT_SCHEMA_H
 #define MT_FORMAT_SCHEMA_H
 
-#define MT_SCHEMA_VERSION 1
+/* 1: the first format.  2: Python frames (py_code), and what the open
+ * issues of this version add; readers accept 1 and 2. */
+#define MT_SCHEMA_VERSION 2
 
 /* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin);
  * meta.clock says whether they were read from the vDSO ("monotonic") or from
