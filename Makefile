@@ -16,7 +16,8 @@ PREFIX   ?= /usr/local
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.
 DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
         libzstd-dev libcurl4-openssl-dev check pkg-config sqlite3 python3 \
-        python3-zarr python3-numcodecs nodejs npm valgrind chromium
+        python3-zarr python3-numcodecs nodejs npm valgrind chromium \
+        gdb python3.11-dbg
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all deps check demo bench reports clean install uninstall

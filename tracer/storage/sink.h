@@ -40,6 +40,8 @@ void mt_sink_thread(uint32_t tid, uint64_t first_ns, const char *name);
 void mt_sink_module(uint32_t id, const char *path, uint64_t bias, uint64_t start, uint64_t end,
                     const char *build_id, uint64_t load_ns);
 void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip);
+void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, int firstlineno,
+                     const void *linetable, size_t len);
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
                          const void *blob, size_t len);
 /* kind: MT_COPY_* (format/kinds.h) */

@@ -20,12 +20,14 @@
 #include "format/schema.h"
 #include "tracer/common.h"
 
-enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
+enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
 static const char *const sql[ST_N] = {
     MT_META_PUT_SQL,
     "INSERT OR IGNORE INTO threads(tid, first_ns, name) VALUES(?, ?, ?)",
     "INSERT INTO modules(id, path, bias, start, end, build_id, load_ns) VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO stack_nodes(id, parent, ip) VALUES(?, ?, ?)",
+    "INSERT OR REPLACE INTO py_code(id, filename, qualname, firstlineno, linetable)"
+    " VALUES(?,?,?,?,?)",
     "INSERT INTO alloc_batches(tid, first_ns, last_ns, count, data) VALUES(?,?,?,?,?)",
     "INSERT INTO copies(ts_ns, end_ns, tid, kind, src, dst, bytes, pieces, stack)"
     " VALUES(?,?,?,?,?,?,?,?,?)",
@@ -286,6 +288,14 @@ void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip)
 {
     int64_t iv[] = {id.v, parent.v, (int64_t)ip};
     run(ST_NODE, "iii", iv, NULL, NULL, 0);
+}
+
+void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, int firstlineno,
+                     const void *linetable, size_t len)
+{
+    int64_t iv[] = {(int64_t)id, firstlineno};
+    const char *tv[] = {filename, qualname};
+    run(ST_CODE, "ittib", iv, tv, linetable, len);
 }
 
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
