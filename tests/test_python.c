@@ -219,6 +219,48 @@ START_TEST(unknown_version)
 END_TEST
 
 /* Every offset of pylayout.h as gdb reads it from python3.11-dbg's DWARF. */
+static void report(const char *db, const char *opt, char *out, size_t cap)
+{
+    char *argv[] = {MT_BUILD_DIR "/memtrace-report", (char *)db, (char *)opt, NULL};
+    int st = th_run(argv, NULL, out, cap);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "memtrace-report %s failed", db);
+}
+
+/* What a reader sees: the line naming the copy says the native work and the
+ * Python line that asked for it; stacks show Python frames within the
+ * first lines, the interpreter's only with --all-frames; JSON says which
+ * frames are Python. */
+START_TEST(reports_name_the_python_line)
+{
+    static char out[1 << 20];
+    char db[512];
+    snprintf(db, sizeof db, "%s/deep.db", th_tempdir());
+    ck_assert_int_eq(traced(PY, db, SCRIPT("deep.py"), NULL), 0);
+    report(db, NULL, out, sizeof out);
+    ck_assert_msg(strstr(out, "1.00 MiB, ") && strstr(out, ", at PyBuffer_ToContiguous "
+                                                           "(memoryobject.c:997), called from "
+                                                           "third (python/deep.py:8)\n"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "allocated at bytearray___init___impl (bytearrayobject.c:821), "
+                              "called from first (python/deep.py:16)\n"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "      bytes_new_impl (bytesobject.c:2687)\n"
+                              "      third (python/deep.py:8)\n"
+                              "      second (python/deep.py:12)\n"
+                              "      first (python/deep.py:17)\n"
+                              "      <module> (python/deep.py:20)\n"),
+                  "%s", out);
+    ck_assert_ptr_null(strstr(out, "_PyEval_EvalFrameDefault"));
+    report(db, "--all-frames", out, sizeof out);
+    ck_assert_ptr_nonnull(strstr(out, "      _PyMem_RawMalloc (obmalloc.c:101)\n"
+                                      "      PyMem_RawMalloc (obmalloc.c:586)\n"));
+    report(db, "--json", out, sizeof out);
+    ck_assert_ptr_nonnull(strstr(out, "{\"function\":\"third\",\"file\":\"" MT_SOURCE_DIR
+                                      "/tests/python/deep.py\",\"line\":8,\"python\":true}"));
+    ck_assert_ptr_nonnull(strstr(out, "\"function\":\"_PyEval_EvalFrameDefault\""));
+}
+END_TEST
+
 START_TEST(layout_matches_gdb)
 {
     static const struct {
@@ -312,6 +354,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, daemon_threads_at_shutdown);
     tcase_add_test(tc, native_only);
     tcase_add_test(tc, unknown_version);
+    tcase_add_test(tc, reports_name_the_python_line);
     tcase_add_test(tc, layout_matches_gdb);
     tcase_add_test(tc, linetable_matches_co_positions);
     suite_add_tcase(s, tc);

@@ -227,11 +227,16 @@ mtr_frame_class_t mtr_frame_class(const mtr_sframe_t *fr)
         "PyMem_", "_PyMem_", "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
         "_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc", "pymalloc_",
         "_PyObject_GC_", "gc_alloc", "PyType_GenericAlloc", "_PyType_AllocNoTrack",
-        "PyBytes_FromStringAndSize", "_PyBytes_FromSize", "_PyBytes_Resize",
-        "PyByteArray_FromStringAndSize", "PyByteArray_Resize", "_PyObject_ArenaMmap",
+        "PyBytes_From", "_PyBytes_From", "_PyBytes_Resize", "PyByteArray_FromStringAndSize", "PyByteArray_Resize", "_PyObject_ArenaMmap",
         "_PyObject_VirtualAlloc", "_PyLong_New", "PyUnicode_New", NULL};
+    /* inlined from string_fortified.h into whoever called them */
+    static const char *const copies[] = {"memcpy", "memmove", "mempcpy", "memset",
+                                         "__memcpy_chk", "__memmove_chk", NULL};
     if (fr->python)
         return MTR_FRAME_PYTHON;
+    for (const char *const *c = copies; fr->function && *c; c++)
+        if (!strcmp(fr->function, *c))
+            return MTR_FRAME_PLUMBING;
     const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
     m = m ? m + 1 : fr->module;
     if (prefixed(m, system))
@@ -277,10 +282,12 @@ size_t mtr_frames_shown(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **ou
     if (f->all || first == n)
         return n;
     f->shown = mtr_grow(f->shown, &f->capshown, n, sizeof *f->shown);
+    int work = 0; /* the first frame that is not plumbing is shown */
     for (size_t i = 0; i < n; i++) {
         mtr_frame_class_t c = mtr_frame_class(&fr[i]);
-        int keep = i < first ? i == 0 || c != MTR_FRAME_PLUMBING
-                             : c == MTR_FRAME_PYTHON || c == MTR_FRAME_PROGRAM;
+        int keep = i == 0 || c == MTR_FRAME_PYTHON || c == MTR_FRAME_PROGRAM ||
+                   (i < first && !work && c != MTR_FRAME_PLUMBING);
+        work |= i < first && c != MTR_FRAME_PLUMBING;
         if (keep)
             f->shown[m++] = fr[i];
     }

@@ -39,11 +39,11 @@ size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
 const mtr_sframe_t *mtr_frames_caller(mtr_frames_t *f, uint32_t stack);
 /* The innermost Python frame; NULL when the stack has none. */
 const mtr_sframe_t *mtr_frames_python_caller(mtr_frames_t *f, uint32_t stack);
-/* What a person reads of a stack: with Python frames in it, the native
- * frames of the work before the innermost Python frame, then the Python
- * frames and the program's native frames among them, without the
- * interpreter's plumbing; every frame after mtr_frames_show_all(f, 1) or
- * for a stack without Python.  *out as for mtr_frames_get. */
+/* What a person reads of a stack: with Python frames in it, the innermost
+ * frame, the first that is not plumbing (the work), the Python frames and
+ * the program's own native frames (a C extension), without the
+ * interpreter's; every frame after mtr_frames_show_all(f, 1) or for a
+ * stack without Python.  *out as for mtr_frames_get. */
 size_t mtr_frames_shown(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out);
 void mtr_frames_show_all(mtr_frames_t *f, int all);
 

@@ -85,16 +85,17 @@
     return frameText(work) + ', called from ' + frameText(py);
   }
 
-  /* frames shown in lists: with Python frames in a stack, the work before
-   * the innermost one, then the Python and program frames, as the text
-   * report shows them; the toggle shows all */
+  /* frames shown in lists while the toggle is on, as the text report shows
+   * them: the innermost frame, the work, the Python and program frames */
   function shownFrames(st) {
-    var first = -1;
+    var first = -1, work = false;
     for (var i = 0; i < st.length && first < 0; i++) if (frameClass(st[i]) === PYTHON) first = i;
     if (first < 0 || !hidePlumbing()) return st;
     return st.filter(function (f, i) {
       var c = frameClass(f);
-      return i < first ? i === 0 || c !== PLUMBING : c === PYTHON || c === PROGRAM;
+      var keep = i === 0 || c === PYTHON || c === PROGRAM || (i < first && !work && c !== PLUMBING);
+      work = work || (i < first && c !== PLUMBING);
+      return keep;
     });
   }
 
