@@ -61,6 +61,10 @@ demo: all
 	$(BUILD)/memtrace-report $(BUILD)/demo-write.db --top 3
 	@echo; echo "==== workload-read (file store, blosc-lz4, naive) ===="
 	$(BUILD)/memtrace-report $(BUILD)/demo-read.db --top 3
+	$(BUILD)/memtrace run -f -o $(BUILD)/demo-zarr.db -- \
+		/usr/bin/python3 workloads/examples/zarr_write.py $(BUILD)/demo-store/zarr-python
+	@echo; echo "==== zarr-python writing with blosc-lz4 (Debian's python3) ===="
+	$(BUILD)/memtrace-report $(BUILD)/demo-zarr.db --top 3
 
 clean:
 	rm -rf $(BUILD)

@@ -261,6 +261,41 @@ START_TEST(reports_name_the_python_line)
 }
 END_TEST
 
+/* The README's example: each flush names the script's line that made it. */
+START_TEST(stringio_flush_names_the_write)
+{
+    static char out[1 << 20];
+    char db[512];
+    snprintf(db, sizeof db, "%s/sio.db", th_tempdir());
+    ck_assert_int_eq(traced(PY, db, MT_SOURCE_DIR "/workloads/examples/stringio.py", NULL), 0);
+    report(db, NULL, out, sizeof out);
+    const char *want = "      flush 1 of 2\n"
+                       "      by _PyUnicode_JoinArray (unicodeobject.c:10225), called from "
+                       "<module> (examples/stringio.py:8)\n";
+    ck_assert_msg(strstr(out, want), "%s", out);
+}
+END_TEST
+
+/* zarr-python's own lines name its copies (make demo runs the same). */
+START_TEST(zarr_copies_name_zarr_lines)
+{
+    static char out[1 << 20];
+    char db[512], store[512];
+    const char *dir = th_tempdir();
+    snprintf(db, sizeof db, "%s/zarr.db", dir);
+    snprintf(store, sizeof store, "%s/a.zarr", dir);
+    char output[600];
+    snprintf(output, sizeof output, "MEMTRACE_OUTPUT=%s", db);
+    char *env[] = {"LD_PRELOAD=" PRELOAD_LIB, output, NULL};
+    char *argv[] = {PY, MT_SOURCE_DIR "/workloads/examples/zarr_write.py", store, NULL};
+    ck_assert_int_eq(th_run(argv, env, NULL, 0), 0);
+    report(db, NULL, out, sizeof out);
+    ck_assert_msg(strstr(out, ", at bytes_subscript (bytesobject.c:1658), called from "
+                              "Array._encode_chunk (zarr/core.py:"),
+                  "%s", out);
+}
+END_TEST
+
 START_TEST(layout_matches_gdb)
 {
     static const struct {
@@ -355,6 +390,8 @@ Suite *python_suite(void)
     tcase_add_test(tc, native_only);
     tcase_add_test(tc, unknown_version);
     tcase_add_test(tc, reports_name_the_python_line);
+    tcase_add_test(tc, stringio_flush_names_the_write);
+    tcase_add_test(tc, zarr_copies_name_zarr_lines);
     tcase_add_test(tc, layout_matches_gdb);
     tcase_add_test(tc, linetable_matches_co_positions);
     suite_add_tcase(s, tc);
