@@ -204,6 +204,52 @@ START_TEST(native_only)
 }
 END_TEST
 
+/* How many allocations of `size` bytes name allocators.py's line 3. */
+static size_t objects_from_line3(const char *db, uint64_t size)
+{
+    sqlite3 *s = th_open(db);
+    size_t n, hits = 0;
+    mt_alloc_event_t *ev = th_events(s, &n);
+    sqlite3_close(s);
+    int64_t yes = -1, no = -1; /* the stacks seen, each symbolized once */
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind != MT_EV_ALLOC || ev[i].size != size)
+            continue;
+        int64_t node = (int64_t)ev[i].stack;
+        if (node != yes && node != no) {
+            pystack_t p;
+            python_frames(db, node, &p);
+            *(strstr(p.py, "<module>@allocators.py:3") ? &yes : &no) = node;
+        }
+        hits += node == yes;
+    }
+    free(ev);
+    return hits;
+}
+
+START_TEST(python_allocators)
+{
+    char db[512];
+    const char *dir = th_tempdir();
+    snprintf(db, sizeof db, "%s/pymalloc.db", dir);
+    ck_assert_int_eq(traced(PY, db, SCRIPT("allocators.py"), NULL), 0);
+    ck_assert_uint_eq(objects_from_line3(db, 233), 0); /* 33-byte header + 200 */
+    /* the launcher's flag, as a user would give it */
+    snprintf(db, sizeof db, "%s/malloc.db", dir);
+    char *argv[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, "--python-allocators", "--",
+                    PY, SCRIPT("allocators.py"), NULL};
+    ck_assert_int_eq(th_run(argv, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(objects_from_line3(db, 233), 10000);
+    snprintf(db, sizeof db, "%s/native.db", dir);
+    char *native[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, "--native-only", "--",
+                      PY, SCRIPT("allocators.py"), NULL};
+    ck_assert_int_eq(th_run(native, NULL, NULL, 0), 0);
+    sqlite3 *s = th_open(db);
+    ck_assert(th_meta_is(s, MT_META_PYTHON, "off"));
+    sqlite3_close(s);
+}
+END_TEST
+
 START_TEST(unknown_version)
 {
     char db[512];
@@ -389,6 +435,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, daemon_threads_at_shutdown);
     tcase_add_test(tc, native_only);
     tcase_add_test(tc, unknown_version);
+    tcase_add_test(tc, python_allocators);
     tcase_add_test(tc, reports_name_the_python_line);
     tcase_add_test(tc, stringio_flush_names_the_write);
     tcase_add_test(tc, zarr_copies_name_zarr_lines);
