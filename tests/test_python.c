@@ -32,6 +32,18 @@ static int traced(const char *python, const char *db, const char *script, char *
     return th_run((char *const[]){(char *)python, (char *)script, NULL}, env, NULL, 0);
 }
 
+/* Traces tests/python/<name>.py with Debian's python3 into a new database;
+ * returns its path (valid until the next call). */
+static const char *trace_script(const char *name)
+{
+    static char db[512];
+    char script[512];
+    snprintf(db, sizeof db, "%s/%s.db", th_tempdir(), name);
+    snprintf(script, sizeof script, SCRIPT("%s.py"), name);
+    ck_assert_int_eq(traced(PY, db, script, NULL), 0);
+    return db;
+}
+
 /* The Python frames of a stack as "name:line name:line ...", innermost
  * first, and where they sit: *first is the index of the first Python frame,
  * and after_last the function of the frame after the first group. */
@@ -128,9 +140,7 @@ END_TEST
 
 START_TEST(worker_thread_with_gil_released)
 {
-    char db[512];
-    snprintf(db, sizeof db, "%s/worker.db", th_tempdir());
-    ck_assert_int_eq(traced(PY, db, SCRIPT("worker.py"), NULL), 0);
+    const char *db = trace_script("worker");
     pystack_t p;
     python_frames(db, copy_stack(db, 1 << 20), &p);
     ck_assert_str_eq(p.py, "work@worker.py:13 Thread.run@threading.py:975 "
@@ -141,9 +151,7 @@ END_TEST
 
 START_TEST(generator_and_coroutine_resumed)
 {
-    char db[512];
-    snprintf(db, sizeof db, "%s/resume.db", th_tempdir());
-    ck_assert_int_eq(traced(PY, db, SCRIPT("resume.py"), NULL), 0);
+    const char *db = trace_script("resume");
     pystack_t p;
     python_frames(db, copy_stack(db, 1 << 20), &p);
     ck_assert_str_eq(p.py, "gen@resume.py:7 resume_gen@resume.py:21 <module>@resume.py:35");
@@ -154,9 +162,7 @@ END_TEST
 
 START_TEST(exec_loop_reused_code_addresses)
 {
-    char db[512];
-    snprintf(db, sizeof db, "%s/exec.db", th_tempdir());
-    ck_assert_int_eq(traced(PY, db, SCRIPT("execloop.py"), NULL), 0);
+    const char *db = trace_script("execloop");
     for (int i = 0; i < 20; i++) {
         pystack_t p;
         char want[128];
@@ -264,7 +270,6 @@ START_TEST(unknown_version)
 }
 END_TEST
 
-/* Every offset of pylayout.h as gdb reads it from python3.11-dbg's DWARF. */
 static void report(const char *db, const char *opt, char *out, size_t cap)
 {
     char *argv[] = {MT_BUILD_DIR "/memtrace-report", (char *)db, (char *)opt, NULL};
@@ -279,9 +284,7 @@ static void report(const char *db, const char *opt, char *out, size_t cap)
 START_TEST(reports_name_the_python_line)
 {
     static char out[1 << 20];
-    char db[512];
-    snprintf(db, sizeof db, "%s/deep.db", th_tempdir());
-    ck_assert_int_eq(traced(PY, db, SCRIPT("deep.py"), NULL), 0);
+    const char *db = trace_script("deep");
     report(db, NULL, out, sizeof out);
     ck_assert_msg(strstr(out, "1.00 MiB, ") && strstr(out, ", at PyBuffer_ToContiguous "
                                                            "(memoryobject.c:997), called from "
@@ -342,6 +345,7 @@ START_TEST(zarr_copies_name_zarr_lines)
 }
 END_TEST
 
+/* Every offset of pylayout.h as gdb reads it from python3.11-dbg's DWARF. */
 START_TEST(layout_matches_gdb)
 {
     static const struct {
