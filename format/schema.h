@@ -36,8 +36,10 @@
  *               gather_min bytes (pieces, first piece start .. last piece end,
  *               stack and src of the first piece).
  * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
- *               anonymous memory (meaningful on mmap rows; an munmap or
- *               mremap applies to whatever range it covers).
+ *               anonymous memory, 2 for an allocator's arena (pymalloc's:
+ *               memory that many small objects share, never one buffer of
+ *               the program's); meaningful on mmap rows, an munmap or
+ *               mremap applies to whatever range it covers.
  * py_code       one row per Python code object a stack names (format/pyframe.h):
  *               its file, qualified name, first line, and co_linetable as it
  *               was (CPython 3.11's location table), resolved offline.

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analyzer/model/analyze.h"
 #include "analyzer/symbolize/frames.h"
 #include "analyzer/symbolize/pyline.h"
 #include "format/pyframe.h"
@@ -256,6 +257,57 @@ START_TEST(python_allocators)
 }
 END_TEST
 
+/* 1 if a frame of the stack is in function fn (symbolized by the analyzer,
+ * with python3.11-dbg's symbols for the interpreter's static functions). */
+static int stack_has_function(const char *db, int64_t node, const char *fn)
+{
+    char err[256];
+    mtr_trace_t *t = mtr_trace_open(db, err, sizeof err);
+    ck_assert_msg(t, "%s", err);
+    mtr_frames_t *f = mtr_frames_open(t);
+    const mtr_sframe_t *fr;
+    size_t n = mtr_frames_get(f, (uint32_t)node, &fr);
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++)
+        found = fr[i].function && !strcmp(fr[i].function, fn);
+    mtr_frames_close(f);
+    mtr_trace_close(t);
+    return found;
+}
+
+/* pymalloc's arenas are recorded as the allocator's (anon = 2), and so
+ * never taken for the payload: here the largest buffer of the program's
+ * own is the list of 10,000 pointers, not a 1 MiB arena. */
+START_TEST(arenas_are_the_allocators)
+{
+    const char *db = trace_script("allocators");
+    sqlite3 *s = th_open(db);
+    int64_t arenas = th_int(s, "SELECT count(*) FROM mappings WHERE anon = 2");
+    ck_assert_int_ge(arenas, 1);
+    for (int64_t i = 0; i < arenas; i++)
+        ck_assert(stack_has_function(db, th_int(s, "SELECT stack FROM mappings WHERE anon = 2"
+                                                   " ORDER BY id LIMIT 1 OFFSET %lld",
+                                                (long long)i),
+                                     "_PyObject_ArenaMmap"));
+    /* and every mapping pymalloc made is one of them */
+    ck_assert_int_eq(th_int(s, "SELECT count(*) FROM mappings WHERE kind = 'mmap' AND anon = 1"
+                               " AND size = 1048576"), 0);
+    sqlite3_close(s);
+    char err[256];
+    mtr_trace_t *t = mtr_trace_open(db, err, sizeof err);
+    ck_assert_msg(t, "%s", err);
+    mtr_options_t opt;
+    mtr_options_default(&opt);
+    mtr_report_t r;
+    ck_assert_int_eq(mtr_analyze(t, &opt, &r, err, sizeof err), 0);
+    ck_assert_uint_lt(r.payload_bytes, 1u << 20);
+    for (size_t i = 0; i < r.nbuffers; i++)
+        ck_assert_uint_lt(r.buffers[i].bytes, 1u << 20);
+    mtr_report_free(&r);
+    mtr_trace_close(t);
+}
+END_TEST
+
 START_TEST(unknown_version)
 {
     char db[512];
@@ -440,6 +492,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, native_only);
     tcase_add_test(tc, unknown_version);
     tcase_add_test(tc, python_allocators);
+    tcase_add_test(tc, arenas_are_the_allocators);
     tcase_add_test(tc, reports_name_the_python_line);
     tcase_add_test(tc, stringio_flush_names_the_write);
     tcase_add_test(tc, zarr_copies_name_zarr_lines);

@@ -42,7 +42,8 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
 {
     static const char *const kinds[] = {[MTR_MAP_NONE] = "heap",
                                         [MTR_MAP_ANON] = "anonymous mapping",
-                                        [MTR_MAP_FILE] = "file mapping"};
+                                        [MTR_MAP_FILE] = "file mapping",
+                                        [MTR_MAP_ARENA] = "allocator arena"};
     mtr_jw_obj(w);
     mtr_jw_ku64(w, "address", addr);
     mtr_jw_key(w, "allocation");

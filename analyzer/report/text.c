@@ -114,7 +114,10 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
         fprintf(out, "      %s: file mapping of %s\n", label, mtr_human_bytes(o->size, b));
     else
         fprintf(out, "      %s: %s %s allocated at %s\n", label, mtr_human_bytes(o->size, b),
-                o->mapping ? "mapping" : "block", mtr_text_where(f, o->stack, w, sizeof w));
+                o->mapping == MTR_MAP_ARENA ? "allocator arena"
+                : o->mapping                ? "mapping"
+                                            : "block",
+                mtr_text_where(f, o->stack, w, sizeof w));
 }
 
 static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)

@@ -24,11 +24,20 @@
 #include "tracer/common.h"
 
 int mt_python_on;
+MT_TLS int mt_python_in_arena;
+
+/* PyObjectArenaAllocator, a public struct of the C API */
+typedef struct {
+    void *ctx;
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+} arena_allocator_t;
 
 static struct {
     void *(*this_tstate)(void); /* PyGILState_GetThisThreadState */
     const uint8_t *runtime;     /* &_PyRuntime */
     void (*dealloc)(void *);    /* PyCode_Type's own tp_dealloc */
+    arena_allocator_t arena;    /* pymalloc's own */
     char status[64];
     int found; /* a CPython, supported or not */
 } P;
@@ -198,6 +207,33 @@ const mt_pycode_t *mt_python_code(uint64_t id)
     return atomic_load_explicit(&by_id[id], memory_order_acquire);
 }
 
+static void *arena_alloc(void *ctx, size_t size)
+{
+    mt_python_in_arena = 1;
+    void *p = P.arena.alloc(ctx, size);
+    mt_python_in_arena = 0;
+    return p;
+}
+
+/* Wraps pymalloc's arena allocator; before the interpreter starts, when
+ * the getter and setter only copy a static struct. */
+static void hook_arenas(void)
+{
+    void *get = dlsym(RTLD_DEFAULT, "PyObject_GetArenaAllocator");
+    void *set = dlsym(RTLD_DEFAULT, "PyObject_SetArenaAllocator");
+    void (*getter)(arena_allocator_t *), (*setter)(arena_allocator_t *);
+    if (!get || !set)
+        return;
+    memcpy(&getter, &get, sizeof get);
+    memcpy(&setter, &set, sizeof set);
+    getter(&P.arena);
+    if (!P.arena.alloc)
+        return;
+    arena_allocator_t mine = P.arena;
+    mine.alloc = arena_alloc;
+    setter(&mine);
+}
+
 /* ---- set-up ---- */
 const char *mt_python_status(void) { return P.found ? P.status : NULL; }
 
@@ -232,6 +268,7 @@ void mt_python_init(int enabled)
     void (**dealloc)(void *) = (void (**)(void *))(code_type + MT_PY_TYPE_DEALLOC);
     P.dealloc = *dealloc;
     *dealloc = code_dealloc;
+    hook_arenas();
     mt_python_on = 1;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "tracer/capture/stacks.h"
+#include "tracer/common.h"
 #include "tracer/capture/unwind.h"
 
 /* Per thread, owned by python.c: room for a merge, touched only when the
@@ -26,6 +27,9 @@ typedef struct mt_pythread {
 
 /* 1 once the interpreter was found and its code objects are hooked. */
 extern int mt_python_on;
+/* Set while pymalloc maps an arena on this thread: the mapping it makes is
+ * an allocator's, not the program's. */
+extern MT_TLS int mt_python_in_arena;
 
 /* Before main: looks for CPython 3.11 among the loaded objects (its runtime
  * is not initialized yet, its symbols are mapped) unless enabled is 0. */

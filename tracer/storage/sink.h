@@ -47,10 +47,11 @@ void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint
 /* kind: MT_COPY_* (format/kinds.h) */
 void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
                   uint64_t dst, uint64_t bytes, uint64_t pieces, mt_node_id_t stack);
-/* kind: MT_MAP_* (format/kinds.h) */
+/* kind: MT_MAP_* (format/kinds.h); arena: an allocator mapped it for its
+ * objects (mappings.anon = 2) */
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
-                     mt_node_id_t stack);
+                     int arena, mt_node_id_t stack);
 void mt_sink_small_copies(uint32_t tid, int size_class, uint64_t count, uint64_t bytes);
 
 #endif

@@ -316,9 +316,9 @@ void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t sr
 
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
-                     mt_node_id_t stack)
+                     int arena, mt_node_id_t stack)
 {
-    int anon = fd < 0 || (flags & MAP_ANONYMOUS) != 0;
+    int anon = arena ? 2 : fd < 0 || (flags & MAP_ANONYMOUS) != 0;
     int64_t iv[] = {(int64_t)ts, tid, (int64_t)addr, (int64_t)size, (int64_t)old_addr,
                     (int64_t)old_size, prot, flags, fd, anon, stack.v};
     const char *tv[] = {mt_kind_name(MT_KINDS_MAP, kind)};

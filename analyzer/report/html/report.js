@@ -483,7 +483,7 @@
 
   // ---- tables ----
 
-  var MAPS = ['heap block', 'anonymous mapping', 'file mapping'];
+  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena'];
 
   function ownerText(o) {
     return fmtBytes(o.b) + ' ' + MAPS[o.map] + ' allocated at ' + caller(o.s);
