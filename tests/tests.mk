@@ -47,3 +47,6 @@ all: $(TEST_BIN) $(FIXTURES) $(FIXTURE_PLUGINS)
 check: all
 	sh mk/layout.sh
 	CK_DEFAULT_TIMEOUT=120 CK_VERBOSITY=normal $(TEST_BIN)
+
+# no PT_INTERP: the launcher must refuse it (tests/test_cli.c)
+$(BUILD)/fixtures/staticprog: FIXTURE_LDFLAGS := -static

@@ -17,7 +17,7 @@ $(BUILD)/libmemtrace.so: $(TRACER_HOOK_SRCS:%.c=$(BUILD)/pic/%.o) $(TRACER_LIB) 
 	$(CC) -shared -o $@ $^ -Wl,--exclude-libs,ALL -Wl,-z,nodelete \
 		-l:libsqlite3.a -l:libzstd.a -lunwind -lpthread -ldl -lm
 
-$(BUILD)/memtrace: $(BUILD)/pic/tracer/launcher/launcher.o $(TRACER_LIB) $(FORMAT_PIC_LIB)
+$(BUILD)/memtrace: $(patsubst %.c,$(BUILD)/pic/%.o,$(wildcard tracer/launcher/*.c)) $(TRACER_LIB) $(FORMAT_PIC_LIB)
 	$(CC) -o $@ $^ -lsqlite3
 
 all: $(BUILD)/libmemtrace.so $(BUILD)/memtrace

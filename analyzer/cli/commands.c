@@ -57,8 +57,10 @@ int mtr_cmd_report(int argc, char **argv)
 {
     mtr_cli_args_t a;
     mtr_loaded_t l;
-    if (mtr_cli_parse(&report_cmd, argc, argv, &a) != 0 ||
-        mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
+    int parsed = mtr_cli_parse(&report_cmd, argc, argv, &a);
+    if (parsed)
+        return mtr_cli_exit(parsed);
+    if (mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
         return 2;
     mtr_frames_show_all(l.frames, a.all_frames);
     if (a.json)
@@ -79,8 +81,10 @@ int mtr_cmd_diff(int argc, char **argv)
 {
     mtr_cli_args_t a;
     mtr_loaded_t base, run;
-    if (mtr_cli_parse(&diff_cmd, argc, argv, &a) != 0 ||
-        mtr_cli_load(a.paths[0], &a.analysis, 1, &base) < 0)
+    int parsed = mtr_cli_parse(&diff_cmd, argc, argv, &a);
+    if (parsed)
+        return mtr_cli_exit(parsed);
+    if (mtr_cli_load(a.paths[0], &a.analysis, 1, &base) < 0)
         return 2;
     if (mtr_cli_load(a.paths[1], &a.analysis, 1, &run) < 0) {
         mtr_cli_unload(&base);
@@ -112,8 +116,9 @@ static const mtr_cli_cmd_t gate_cmd = {
 int mtr_cmd_gate(int argc, char **argv)
 {
     mtr_cli_args_t a;
-    if (mtr_cli_parse(&gate_cmd, argc, argv, &a) != 0)
-        return 2;
+    int parsed = mtr_cli_parse(&gate_cmd, argc, argv, &a);
+    if (parsed)
+        return mtr_cli_exit(parsed);
     mtr_budgets_t b = a.budgets;
     b.has_max_peak = (a.given & MTR_OPT(MAX_PEAK)) != 0;
     b.has_max_extra_copies = (a.given & MTR_OPT(MAX_EXTRA_COPIES)) != 0;

@@ -1,9 +1,11 @@
 /* memtrace-report: the thin command line over libmtr.  The first argument
  * names the subcommand (cli/commands.h); anything else is the plain report,
  * so `memtrace-report RUN.db` and `memtrace-report report RUN.db` are one. */
+#include <stdio.h>
 #include <string.h>
 
 #include "analyzer/cli/commands.h"
+#include "format/meta.h"
 
 static const struct {
     const char *name;
@@ -17,6 +19,12 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("memtrace-report %s\n", MT_TOOL_VERSION + sizeof "memtrace");
+        return 0;
+    }
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+        printf("usage: memtrace-report [report|diff|gate|html] ... (each takes --help)\n\n");
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

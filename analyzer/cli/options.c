@@ -51,6 +51,12 @@ int mtr_cli_fail(const char *fmt, ...)
     return 2;
 }
 
+const char *mtr_cli_option_name(int i, const char **metavar)
+{
+    *metavar = options[i].metavar;
+    return options[i].option;
+}
+
 int mtr_cli_usage(const mtr_cli_cmd_t *cmd)
 {
     fprintf(stderr, "usage: " PROG " %s %s", cmd->name, cmd->paths);
@@ -149,9 +155,13 @@ int mtr_cli_parse(const mtr_cli_cmd_t *cmd, int argc, char **argv, mtr_cli_args_
             a->paths[a->npaths++] = arg;
             continue;
         }
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            mtr_cli_help(cmd);
+            return MTR_CLI_DONE;
+        }
         int i = find(arg);
         if (i < 0 || !(cmd->takes & (1ull << i)))
-            return mtr_cli_usage(cmd);
+            return mtr_cli_fail("unknown option %s (--help lists the options)", arg);
         if (options[i].value != MTR_VAL_FLAG && k + 1 >= argc)
             return mtr_cli_fail("%s needs a value", arg);
         if (set(a, i, options[i].value == MTR_VAL_FLAG ? NULL : argv[++k]) != 0)

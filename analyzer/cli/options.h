@@ -74,10 +74,20 @@ typedef struct mtr_cli_cmd {
     uint64_t needs;    /* those it cannot do without */
 } mtr_cli_cmd_t;
 
-/* Parses argv[1..argc) for cmd into *a.  0, or 2 (the exit status) after
- * printing one line: the error, or the usage line when the options or the
- * paths do not fit cmd. */
+/* Parses argv[1..argc) for cmd into *a.  0 to go on; else what to exit
+ * with through mtr_cli_exit: 2 after printing one line (the error, or the
+ * usage line when the paths do not fit cmd), MTR_CLI_DONE after -h or
+ * --help printed cmd's help on stdout. */
 int mtr_cli_parse(const mtr_cli_cmd_t *cmd, int argc, char **argv, mtr_cli_args_t *a);
+#define MTR_CLI_DONE 256
+static inline int mtr_cli_exit(int rc) { return rc == MTR_CLI_DONE ? 0 : rc; }
+/* cmd's usage, then every option it takes with its default, on stdout
+ * (cli/help.c). */
+void mtr_cli_help(const mtr_cli_cmd_t *cmd);
+/* What option i does and its default ("" when it has none). */
+const char *mtr_cli_option_help(int i, const char **def);
+/* The option's spelling and metavar (NULL for a flag), for cli/help.c. */
+const char *mtr_cli_option_name(int i, const char **metavar);
 /* Prints cmd's usage line on stderr; returns 2. */
 int mtr_cli_usage(const mtr_cli_cmd_t *cmd);
 /* Prints "memtrace-report: " and the message as one line on stderr;

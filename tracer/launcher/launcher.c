@@ -16,6 +16,7 @@
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "tracer/config.h"
+#include "tracer/launcher/cli.h"
 
 static void usage(void)
 {
@@ -98,6 +99,15 @@ static void forward(int sig)
 
 int main(int argc, char **argv)
 {
+    int quiet = 0;
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        mt_launch_help();
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("%s\n", MT_TOOL_VERSION);
+        return 0;
+    }
     if (argc < 2 || strcmp(argv[1], "run") != 0)
         usage();
     /* the settings given as options, handed to the program as variables */
@@ -109,15 +119,27 @@ int main(int argc, char **argv)
             i++;
             break;
         }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            mt_launch_help();
+            return 0;
+        }
+        if (!strcmp(a, "-q")) {
+            quiet = 1;
+            continue;
+        }
         int s = mt_setting_by_option(a);
-        if (s < 0)
-            usage();
+        if (s < 0) {
+            fprintf(stderr, "memtrace: unknown option %s (memtrace --help lists them)\n", a);
+            return 2;
+        }
         if (!mt_setting_metavar((mt_setting_t)s)) {
             value[s] = mt_setting_flag_value((mt_setting_t)s);
             continue;
         }
-        if (i + 1 >= argc)
-            usage();
+        if (i + 1 >= argc) {
+            fprintf(stderr, "memtrace: %s needs a value\n", a);
+            return 2;
+        }
         char why[128];
         if (mt_setting_check((mt_setting_t)s, argv[i + 1], why, sizeof why) < 0) {
             fprintf(stderr, "memtrace: %s %s: %s\n", a, argv[i + 1], why);
@@ -143,6 +165,11 @@ int main(int argc, char **argv)
         snprintf(abs_out, sizeof abs_out, "%s", out);
     }
     value[MT_SET_OUTPUT] = abs_out;
+    char exe[4096], why[4600];
+    if (mt_launch_check(argv[i], abs_out, exe, sizeof exe, why, sizeof why) < 0) {
+        fprintf(stderr, "memtrace: %s\n", why);
+        return 2;
+    }
     const char *old = getenv("LD_PRELOAD");
     snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
 
@@ -172,8 +199,12 @@ int main(int argc, char **argv)
         }
     char prog[4096];
     snprintf(prog, sizeof prog, "%s", argv[i]);
-    if (mt_output_expand(abs_out, basename(prog), (long)child, path, sizeof path) == 0)
+    char shown[4096];
+    if (mt_output_expand(abs_out, basename(prog), (long)child, path, sizeof path) == 0) {
         record_end(path, status);
+        if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0)
+            mt_launch_summary(path, shown);
+    }
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
