@@ -12,6 +12,8 @@ CSTD     := -std=c11 -D_GNU_SOURCE
 SAN      := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer)
 CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -I.
 PREFIX   ?= /usr/local
+# where Debian's python3 looks for modules under PREFIX (the memtrace module)
+PYTHON_DIR ?= $(PREFIX)/lib/python3/dist-packages
 
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.
 DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
@@ -73,9 +75,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/libmemtrace.so $(BUILD)/memtrace-sqlite.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/memtrace $(BUILD)/memtrace-report $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PYTHON_DIR)/memtrace
+	install -m 0644 include/memtrace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 python/memtrace/*.py $(DESTDIR)$(PYTHON_DIR)/memtrace/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/memtrace-sqlite.so
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace-report
+	rm -f $(DESTDIR)$(PREFIX)/include/memtrace.h
+	rm -rf $(DESTDIR)$(PYTHON_DIR)/memtrace
 
 -include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -45,6 +45,11 @@
  *               was (CPython 3.11's location table), resolved offline.
  * small_copies  copies below copy_min, aggregated per thread and size class:
  *               class k holds sizes in [2^k, 2^(k+1)), class 0 also size 0.
+ * regions       the program's named regions (memtrace.h, the Python module
+ *               memtrace): one row per memtrace_region_begin, on its thread;
+ *               they nest per thread (depth 0 outermost, parent the
+ *               enclosing region's id or 0); end_ns is NULL while the
+ *               region is open (or was never ended).
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
 
 /* X(table, required, "columns"): required tables must exist for a reader
@@ -81,7 +86,12 @@
       " firstlineno INTEGER NOT NULL, linetable BLOB NOT NULL")                            \
     X(symbols, 0,                                                                          \
       "module INTEGER NOT NULL, offset INTEGER NOT NULL, depth INTEGER NOT NULL,"          \
-      " function TEXT, file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth)")
+      " function TEXT, file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth)")      \
+    X(regions, 0,                                                                          \
+      "id INTEGER PRIMARY KEY, tid INTEGER NOT NULL, parent INTEGER NOT NULL,"             \
+      " depth INTEGER NOT NULL, name TEXT NOT NULL, begin_ns INTEGER NOT NULL,"            \
+      " end_ns INTEGER")
+
 
 /* The view over the extension's eponymous table (format/sqlext.c). */
 #define MT_ALLOC_EVENTS_VTAB "mt_alloc_events"

@@ -50,3 +50,5 @@ check: all
 
 # no PT_INTERP: the launcher must refuse it (tests/test_cli.c)
 $(BUILD)/fixtures/staticprog: FIXTURE_LDFLAGS := -static
+# the region API as a program uses it: <memtrace.h> from include/
+$(BUILD)/fixtures/regions: FIXTURE_LDFLAGS := -Iinclude

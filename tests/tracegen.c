@@ -116,3 +116,11 @@ void tg_close(uint64_t end_t, int complete)
     ck_assert_int_eq(mt_sink_commit(), 0);
     mt_sink_close();
 }
+
+void tg_region(uint64_t id, uint32_t tid, uint64_t parent, int depth, const char *name,
+               uint64_t begin, uint64_t end)
+{
+    mt_sink_region(id, tid, parent, depth, name, TG_START_NS + begin);
+    if (end)
+        mt_sink_region_end(id, TG_START_NS + end);
+}

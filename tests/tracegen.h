@@ -26,6 +26,9 @@ void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uin
              uint64_t bytes, uint64_t pieces, uint32_t stack);
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack);
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size);
+/* A regions row; end 0 leaves the region open. */
+void tg_region(uint64_t id, uint32_t tid, uint64_t parent, int depth, const char *name,
+               uint64_t begin, uint64_t end);
 void tg_meta_int(mt_meta_t key, int64_t v);
 /* Writes everything; complete = 0 makes a trace of a killed program. */
 void tg_close(uint64_t end_t, int complete);

@@ -109,7 +109,8 @@ int mtr_cmd_diff(int argc, char **argv)
 
 static const mtr_cli_cmd_t gate_cmd = {
     "gate", "RUN.db", 1,
-    MTR_OPT(MAX_PEAK) | MTR_OPT(MAX_EXTRA_COPIES) | MTR_OPT(MAX_STALLS) | MTR_OPT(BASELINE) |
+    MTR_OPT(MAX_PEAK) | MTR_OPT(MAX_EXTRA_COPIES) | MTR_OPT(MAX_STALLS) | MTR_OPT(MAX_COPIED) |
+        MTR_OPT(BASELINE) |
         MTR_OPT(TOLERANCE) | MTR_OPTS_ANALYSIS,
     0};
 
@@ -123,6 +124,7 @@ int mtr_cmd_gate(int argc, char **argv)
     b.has_max_peak = (a.given & MTR_OPT(MAX_PEAK)) != 0;
     b.has_max_extra_copies = (a.given & MTR_OPT(MAX_EXTRA_COPIES)) != 0;
     b.has_max_stalls = (a.given & MTR_OPT(MAX_STALLS)) != 0;
+    b.has_max_copied = (a.given & MTR_OPT(MAX_COPIED)) != 0;
     b.has_baseline = a.baseline != NULL;
     /* a baseline alone would silently mean "no growth at all": ask for it */
     int has_tolerance = (a.given & MTR_OPT(TOLERANCE)) != 0;
@@ -132,7 +134,7 @@ int mtr_cmd_gate(int argc, char **argv)
         return mtr_cli_fail("--tolerance needs --baseline BASE.db");
     if (!mtr_gate_any(&b))
         return mtr_cli_fail("gate: no budget given (--max-peak, --max-extra-copies, --max-stalls,"
-                            " --baseline with --tolerance)");
+                            " --max-copied, --baseline with --tolerance)");
     mtr_loaded_t run, base = {0};
     if (mtr_cli_load(a.paths[0], &a.analysis, 0, &run) < 0)
         return 2;

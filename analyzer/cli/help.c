@@ -16,12 +16,14 @@ static const struct {
     [MTR_OPT_MAX_PEAK] = {"budget: peak memory (heap + anonymous mappings)", "none"},
     [MTR_OPT_MAX_EXTRA_COPIES] = {"budget: extra copies of the payload", "none"},
     [MTR_OPT_MAX_STALLS] = {"budget: stalls of every kind together", "none"},
+    [MTR_OPT_MAX_COPIED] = {"budget: bytes copied by large copies and gathers", "none"},
     [MTR_OPT_BASELINE] = {"compare with this run (needs --tolerance)", "none"},
     [MTR_OPT_TOLERANCE] = {"allowed growth over the baseline, percent", "none"},
     [MTR_OPT_PAYLOAD] = {"the payload's size", "the largest single allocation"},
     [MTR_OPT_STALL_MS] = {"a copy at least this long is a stall", "5"},
     [MTR_OPT_FLUSH_PIECES] = {"a gather of this many pieces can be an accumulator flush",
                               "1000"},
+    [MTR_OPT_REGION] = {"report only the region(s) of this name (memtrace.h)", "the whole run"},
 };
 _Static_assert(sizeof help / sizeof help[0] == MTR_OPTS, "an option has no help line");
 

@@ -36,11 +36,13 @@ typedef enum mtr_cli_value {
     X(MAX_PEAK, "--max-peak", SIZE, "SIZE", 0, budgets.max_peak)                           \
     X(MAX_EXTRA_COPIES, "--max-extra-copies", COUNT, "N", 0, budgets.max_extra_copies)     \
     X(MAX_STALLS, "--max-stalls", COUNT, "N", 0, budgets.max_stalls)                       \
+    X(MAX_COPIED, "--max-copied", SIZE, "SIZE", 0, budgets.max_copied)                     \
     X(BASELINE, "--baseline", PATH, "BASE.db", 0, baseline)                                \
     X(TOLERANCE, "--tolerance", PERCENT, "PCT", 0, budgets.tolerance_pct)                  \
     X(PAYLOAD, "--payload", SIZE, "SIZE", 1, analysis.payload)                             \
     X(STALL_MS, "--stall-ms", REAL, "MS", 0, analysis.stall_ms)                            \
-    X(FLUSH_PIECES, "--flush-pieces", COUNT, "N", 0, analysis.flush_pieces)
+    X(FLUSH_PIECES, "--flush-pieces", COUNT, "N", 0, analysis.flush_pieces)                \
+    X(REGION, "--region", PATH, "NAME", 0, analysis.region)
 
 enum {
 #define X(name, option, value, metavar, least, field) MTR_OPT_##name,
@@ -51,7 +53,8 @@ enum {
 /* The bit of option NAME in a set of options. */
 #define MTR_OPT(name) (1ull << MTR_OPT_##name)
 /* The options that tune the analysis, for every subcommand that analyzes. */
-#define MTR_OPTS_ANALYSIS (MTR_OPT(PAYLOAD) | MTR_OPT(STALL_MS) | MTR_OPT(FLUSH_PIECES))
+#define MTR_OPTS_ANALYSIS                                                                  \
+    (MTR_OPT(PAYLOAD) | MTR_OPT(STALL_MS) | MTR_OPT(FLUSH_PIECES) | MTR_OPT(REGION))
 
 /* What a command line said; every field not given keeps its default. */
 typedef struct mtr_cli_args {

@@ -13,6 +13,7 @@
 #include "analyzer/model/blocks.h"
 #include "analyzer/model/peak.h"
 #include "analyzer/model/stalls.h"
+#include "analyzer/model/window.h"
 
 void mtr_options_default(mtr_options_t *o)
 {
@@ -47,13 +48,15 @@ typedef struct {
     size_t ngrowth, capgrowth;
     mtr_stack_use_t *alloc_by_stack;
     uint64_t nstacks, slice, slice_end;
+    mtr_windows_t win; /* --region: what counts; empty for the whole run */
+    uint64_t now;      /* the time of the event being applied */
 } ctx_t;
 
 static uint64_t rel(const ctx_t *c, uint64_t ts) { return ts > c->run->start_ns ? ts - c->run->start_ns : 0; }
 
 static void note_size(ctx_t *c, uint64_t size, uint32_t stack)
 {
-    if (c->pass != 1)
+    if (c->pass != 1 || !mtr_windows_has(&c->win, c->now, 0))
         return;
     if (stack < c->nstacks) {
         c->alloc_by_stack[stack].stack = stack;
@@ -102,6 +105,8 @@ static mtr_owner_t owner(const mtr_block_t *b)
 static void on_copy(ctx_t *c, const mtr_event_t *e)
 {
     mtr_report_t *r = c->r;
+    if (!mtr_windows_has(&c->win, e->ts, e->tid))
+        return;
     mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts),
                      .duration_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
                      .bytes = e->size, .pieces = e->pieces ? e->pieces : 1, .src = e->src,
@@ -259,9 +264,14 @@ static int replay(ctx_t *c, char *err, size_t cap)
     const mtr_event_t *ev;
     int rc;
     while ((rc = mtr_stream_next(s, &ev)) == 1) {
+        c->now = ev->ts;
+        if (c->pass == 1)
+            mtr_windows_advance(&c->win, c->live, ev->ts);
         apply(c, ev);
         c->index++;
-        if (c->pass == 1) {
+        if (c->pass == 1 && !mtr_windows_has(&c->win, ev->ts, 0)) {
+            sample(c, rel(c, ev->ts));
+        } else if (c->pass == 1) {
             uint64_t total = c->heap + c->anon;
             sample(c, rel(c, ev->ts));
             if (c->heap > c->r->peak.heap_bytes)
@@ -276,6 +286,8 @@ static int replay(ctx_t *c, char *err, size_t cap)
             break;
         }
     }
+    if (c->pass == 1)
+        mtr_windows_advance(&c->win, c->live, UINT64_MAX);
     mtr_stream_close(s);
     return rc < 0 ? -1 : 0;
 }
@@ -304,6 +316,12 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     uint64_t span = run->end_ns > run->start_ns ? run->end_ns - run->start_ns : 1;
     c.slice = span / MTR_TIMELINE_POINTS + 1;
     r->timeline = mtr_calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
+    r->regions = mtr_trace_regions(t, &r->nregions);
+    if (opt->region) {
+        if (mtr_windows_of(&c.win, r->regions, r->nregions, opt->region, nstacks, err, cap) < 0)
+            goto fail;
+        r->region = opt->region;
+    }
     if (replay(&c, err, cap) < 0)
         goto fail;
     size_t k = 0;
@@ -322,7 +340,10 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         if (c.stash[i].valid)
             chain_end(&c, &c.stash[i].blk);
     mtr_blocks_each(c.live, end_chains, &c);
-    r->leaks = mtr_group_by_stack(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
+    if (c.win.n)
+        r->leaks = mtr_windows_leaks(&c.win, &r->nleaks, &r->leaked_bytes);
+    else
+        r->leaks = mtr_group_by_stack(c.live, nstacks, 1, &r->nleaks, &r->leaked_bytes);
     mtr_blocks_free(c.live);
     c.live = NULL;
     mtr_trace_small_copies(t, &r->totals.small_copies, &r->totals.small_copied_bytes);
@@ -352,6 +373,8 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         mtr_explain_peak(r, c.live, nstacks);
     }
     mtr_find_stalls(r, opt, c.growth, c.ngrowth);
+    mtr_windows_filter_stalls(&c.win, r, run->start_ns);
+    mtr_windows_free(&c.win);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
     mtr_blocks_free(c.live);
     free(c.stair);
@@ -366,6 +389,7 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         snprintf(r->warning, sizeof r->warning, "the trace holds no events");
     return 0;
 fail:
+    mtr_windows_free(&c.win);
     free(c.alloc_by_stack);
     mtr_blocks_free(c.live);
     free(c.stair);
@@ -385,5 +409,6 @@ void mtr_report_free(mtr_report_t *r)
     free(r->fills);
     free(r->copies);
     free(r->stalls);
+    mtr_regions_free(r->regions, r->nregions);
     memset(r, 0, sizeof *r);
 }

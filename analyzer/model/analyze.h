@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer/load/regions.h"
 #include "analyzer/load/trace.h"
 
 typedef struct mtr_options {
@@ -17,6 +18,7 @@ typedef struct mtr_options {
     uint64_t flush_pieces; /* accumulator-flush: at least this many pieces (1000) */
     double growth_factor; /* realloc-growth: copied >= factor x final size (4) */
     uint32_t growth_moves; /* realloc-growth: at least this many moves (8) */
+    const char *region;   /* NULL, or report only this region (model/window.h) */
 } mtr_options_t;
 
 void mtr_options_default(mtr_options_t *o);
@@ -106,6 +108,9 @@ typedef struct mtr_report {
     mtr_stall_t *stalls; /* in time order */
     size_t nstalls;
     char warning[512];   /* non-empty: say it before the report */
+    mtr_region_t *regions; /* every region of the trace, in the order they began */
+    size_t nregions;
+    const char *region;    /* the region reported on (options.region), or NULL */
 } mtr_report_t;
 
 /* 0 on success; -1 with one line in err when the trace cannot be read (the

@@ -78,7 +78,8 @@ static void growth(mtr_gate_result_t *res, int budget, const char *what, int byt
 
 int mtr_gate_any(const mtr_budgets_t *b)
 {
-    return b->has_max_peak || b->has_max_extra_copies || b->has_max_stalls || b->has_baseline;
+    return b->has_max_peak || b->has_max_extra_copies || b->has_max_stalls || b->has_baseline ||
+           b->has_max_copied;
 }
 
 size_t mtr_gate_check(const mtr_budgets_t *b, const mtr_report_t *run, const mtr_report_t *base,
@@ -102,6 +103,12 @@ size_t mtr_gate_check(const mtr_budgets_t *b, const mtr_report_t *run, const mtr
         mtr_violation_t *v = add(res, MTR_GATE_STALLS, run->nstalls, b->max_stalls);
         snprintf(v->line, sizeof v->line, "stalls %llu exceed --max-stalls %llu",
                  (unsigned long long)run->nstalls, (unsigned long long)b->max_stalls);
+    }
+    if (b->has_max_copied && run->totals.copied_bytes > b->max_copied) {
+        mtr_violation_t *v = add(res, MTR_GATE_COPIED, run->totals.copied_bytes, b->max_copied);
+        char a[64], l[64];
+        byte_pair(run->totals.copied_bytes, b->max_copied, a, l, sizeof a);
+        snprintf(v->line, sizeof v->line, "copied %s exceeds --max-copied %s", a, l);
     }
     if (b->has_baseline && base) {
         uint64_t base_extra = base->extra_copies > 0 ? (uint64_t)base->extra_copies : 0;

@@ -11,10 +11,11 @@
 #include "analyzer/model/analyze.h"
 
 typedef struct mtr_budgets {
-    int has_max_peak, has_max_extra_copies, has_max_stalls, has_baseline;
+    int has_max_peak, has_max_extra_copies, has_max_stalls, has_baseline, has_max_copied;
     uint64_t max_peak;         /* bytes, heap + anonymous mappings */
     uint64_t max_extra_copies;
     uint64_t max_stalls;       /* stalls of every kind together */
+    uint64_t max_copied;       /* bytes of the large copies and gathers */
     double tolerance_pct;      /* with a baseline: allowed growth, percent (>= 0) */
 } mtr_budgets_t;
 
@@ -23,6 +24,7 @@ enum {
     MTR_GATE_PEAK,
     MTR_GATE_EXTRA_COPIES,
     MTR_GATE_STALLS,
+    MTR_GATE_COPIED,
     MTR_GATE_PEAK_GROWTH,   /* baseline budgets */
     MTR_GATE_COPIED_GROWTH,
     MTR_GATE_EXTRA_GROWTH,

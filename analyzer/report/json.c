@@ -1,5 +1,6 @@
 /* The JSON report (see json.h). */
 #include "analyzer/report/json.h"
+#include "analyzer/report/regions_print.h"
 
 #include "analyzer/model/blocks.h"
 #include "format/kinds.h"
@@ -194,6 +195,7 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     for (size_t i = 0; i < r->nstalls; i++)
         stall(&w, f, &r->stalls[i]);
     mtr_jw_arr_end(&w);
+    mtr_json_regions(&w, r);
     mtr_jw_obj_end(&w);
     fputc('\n', out);
 }

@@ -1,5 +1,6 @@
 /* The text report (see text.h). */
 #include "analyzer/report/text.h"
+#include "analyzer/report/regions_print.h"
 
 #include <string.h>
 
@@ -227,4 +228,5 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
                 (unsigned long long)r->leaks[i].count, r->leaks[i].count == 1 ? "" : "s");
         mtr_text_stack(out, f, r->leaks[i].stack, "      ", 4);
     }
+    mtr_text_regions(out, r);
 }

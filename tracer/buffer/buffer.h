@@ -24,6 +24,7 @@ enum {
     MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
     MT_RAW_MUNMAP,      /* addr, size */
     MT_RAW_MREMAP,      /* addr (new), size (new), aux = old addr, aux2 = old size */
+    MT_RAW_REGION,      /* sub = 1 begin (addr = its name, the writer's to free), 0 end */
 };
 
 /* One event as the writer sees it. */

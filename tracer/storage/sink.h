@@ -52,6 +52,11 @@ void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t sr
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
                      int arena, mt_node_id_t stack);
+/* A region opened (regions table; parent 0 at the outermost level), and
+ * its end. */
+void mt_sink_region(uint64_t id, uint32_t tid, uint64_t parent, int depth, const char *name,
+                    uint64_t begin_ns);
+void mt_sink_region_end(uint64_t id, uint64_t end_ns);
 void mt_sink_small_copies(uint32_t tid, int size_class, uint64_t count, uint64_t bytes);
 
 #endif

@@ -20,7 +20,8 @@
 #include "format/schema.h"
 #include "tracer/common.h"
 
-enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
+enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_REGION,
+      ST_REGION_END, ST_N };
 static const char *const sql[ST_N] = {
     MT_META_PUT_SQL,
     "INSERT OR IGNORE INTO threads(tid, first_ns, name) VALUES(?, ?, ?)",
@@ -34,6 +35,8 @@ static const char *const sql[ST_N] = {
     "INSERT INTO mappings(ts_ns, tid, kind, addr, size, old_addr, old_size, prot, flags, fd,"
     " anon, stack) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO small_copies(tid, size_class, count, bytes) VALUES(?,?,?,?)",
+    "INSERT INTO regions(id, tid, parent, depth, name, begin_ns) VALUES(?,?,?,?,?,?)",
+    "UPDATE regions SET end_ns = ? WHERE id = ?",
 };
 
 static sqlite3 *db;
@@ -288,6 +291,20 @@ void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip)
 {
     int64_t iv[] = {id.v, parent.v, (int64_t)ip};
     run(ST_NODE, "iii", iv, NULL, NULL, 0);
+}
+
+void mt_sink_region(uint64_t id, uint32_t tid, uint64_t parent, int depth, const char *name,
+                    uint64_t begin_ns)
+{
+    int64_t iv[] = {(int64_t)id, tid, (int64_t)parent, depth, (int64_t)begin_ns};
+    const char *tv[] = {name};
+    run(ST_REGION, "iiiiti", iv, tv, NULL, 0);
+}
+
+void mt_sink_region_end(uint64_t id, uint64_t end_ns)
+{
+    int64_t iv[] = {(int64_t)end_ns, (int64_t)id};
+    run(ST_REGION_END, "ii", iv, NULL, NULL, 0);
 }
 
 void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, int firstlineno,

@@ -19,6 +19,7 @@
 #include "tracer/common.h"
 #include "tracer/storage/meta.h"
 #include "tracer/storage/modules.h"
+#include "tracer/storage/regions.h"
 #include "tracer/storage/sink.h"
 #include "tracer/storage/trie.h"
 
@@ -107,6 +108,7 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MREMAP, r->addr, r->size, r->aux, r->aux2, 0, 0,
                         -1, 0, mt_trie_node_of(r->stack));
         break;
+    case MT_RAW_REGION: mt_regions_event(b->tid, r); break;
     default: break;
     }
 }
@@ -306,6 +308,14 @@ void mt_writer_stop(int exit_kind, int status)
     pthread_mutex_unlock(&W.work);
 }
 
+void mt_writer_commit(void)
+{
+    pthread_mutex_lock(&W.work);
+    if (W.running)
+        drain(1);
+    pthread_mutex_unlock(&W.work);
+}
+
 void mt_writer_sync(void)
 {
     pthread_mutex_lock(&W.work);
@@ -340,5 +350,6 @@ int mt_writer_fork_child(const char *path)
     W.running = W.opened = W.failed = 0;
     mt_trie_reset();
     mt_modules_reset();
+    mt_regions_reset();
     return path ? mt_writer_start(path, 0, 1) : 0;
 }

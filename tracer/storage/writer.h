@@ -18,6 +18,9 @@ void mt_writer_stop(int exit_kind, int status);
  * far gets its trie nodes, and the module map every module they point into,
  * before a dlclose may unmap one. */
 void mt_writer_sync(void);
+/* Drains every buffer and commits now, on the calling thread, so that a
+ * reader (the pytest plugin's analyzer) sees every event published so far. */
+void mt_writer_commit(void);
 /* Reopens the same database after a failed exec: 0 when the writer runs
  * again, -1 when there is no writer to record for. */
 int mt_writer_resume(void);

@@ -1,0 +1,18 @@
+/* The regions of a trace in the text and JSON reports: which region the
+ * report is restricted to, and the list of every region (name, thread,
+ * start, duration, nesting). */
+#ifndef MTR_REPORT_REGIONS_PRINT_H
+#define MTR_REPORT_REGIONS_PRINT_H
+
+#include <stdio.h>
+
+#include "analyzer/model/analyze.h"
+#include "analyzer/report/jsonw.h"
+
+/* The REGIONS section (nothing when the trace has none). */
+void mtr_text_regions(FILE *out, const mtr_report_t *r);
+/* "region": NAME | null, "regions": [ { "name", "tid", "depth", "parent",
+ * "begin_ns", "duration_ns", "open" } ] (times relative to the start). */
+void mtr_json_regions(mtr_jsonw_t *w, const mtr_report_t *r);
+
+#endif
