@@ -174,9 +174,14 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
         say(err, errcap, "%s: memtrace database without its %s table", path, missing);
         goto fail;
     }
+    read_run(meta, run);
+    /* A trace still being written (the pytest plugin reads its own live
+     * trace) is its tracer's: a lock of ours could make the tracer's next
+     * commit fail, so such a trace gets no symbols cache. */
+    if (!run->complete)
+        t->writable = 0;
     if (t->writable)
         sqlite3_exec(t->sql, MT_SCHEMA_SQL, NULL, NULL, NULL); /* the symbols cache */
-    read_run(meta, run);
     sqlite3_finalize(meta);
     return t;
 fail:

@@ -1,0 +1,220 @@
+"""memtrace's pytest plugin: per-test memory and copy budgets.
+
+    pytest -p memtrace.pytest_plugin --memtrace tests/      # re-runs pytest under the tracer
+
+    @pytest.mark.memtrace(max_peak="150 MB", max_extra_copies=1, max_stalls=0,
+                          max_copied="200 MB")
+    def test_decode(): ...
+
+Under the tracer every test is a region named by its node id.  At the end of
+a test that has budgets (from its marker, from --memtrace-max-* on the
+command line, or from memtrace_max_* in the pytest ini; the marker wins) the
+plugin commits the trace (memtrace.sync), runs ``memtrace-report gate`` on
+the live database restricted to that test's region, and fails the test in
+pytest's own report with the budget, the measured value and the stack of the
+peak or of the copy that broke it.  Tests without budgets are not checked.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import memtrace
+
+# (marker keyword, gate option, what the budget bounds); sizes take K/M/G
+# (powers of 1024, "150 MB" or "150M"), counts a whole number
+BUDGETS = (
+    ("max_peak", "--max-peak", "peak memory"),
+    ("max_extra_copies", "--max-extra-copies", "extra copies"),
+    ("max_stalls", "--max-stalls", "stalls"),
+    ("max_copied", "--max-copied", "copied bytes"),
+)
+# the first words of each budget's line in `memtrace-report gate` output
+GATE_LINES = {"peak": "max_peak", "extra": "max_extra_copies", "stalls": "max_stalls",
+              "copied": "max_copied"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("memtrace", "memtrace: per-test memory and copy budgets")
+    group.addoption("--memtrace", action="store_true", default=False,
+                    help="run the tests under memtrace (pytest is started again under the "
+                         "tracer unless it already runs under it)")
+    group.addoption("--memtrace-db", default=None, metavar="FILE",
+                    help="the trace --memtrace writes (default: memtrace.pytest.db)")
+    for key, option, what in BUDGETS:
+        group.addoption("--memtrace-" + key.replace("_", "-"), dest="memtrace_" + key,
+                        default=None, metavar="VALUE",
+                        help="budget for every test: %s (a marker overrides it)" % what)
+        parser.addini("memtrace_" + key, "memtrace budget for every test: " + what,
+                      default=None)
+
+
+def _tool(name):
+    """memtrace or memtrace-report: beside this module in the source tree
+    (python/memtrace -> build/), else on PATH."""
+    for cand in (os.environ.get("MEMTRACE_BIN_DIR"), os.path.join(HERE, "..", "..", "build")):
+        if cand and os.access(os.path.join(cand, name), os.X_OK):
+            return os.path.abspath(os.path.join(cand, name))
+    return shutil.which(name) or name
+
+
+def _clean_env():
+    """The environment without the tracer: the analyzer must not trace itself."""
+    env = dict(os.environ)
+    for k in list(env):
+        if k == "LD_PRELOAD" or k.startswith("MEMTRACE_"):
+            del env[k]
+    return env
+
+
+def _database():
+    """The database this process writes: the launcher's MEMTRACE_OUTPUT, with
+    %p and %e expanded as the tracer does (pid, basename of argv[0])."""
+    tmpl = os.environ.get("MEMTRACE_OUTPUT", "memtrace.%e.%p.db")
+    argv0 = getattr(sys, "orig_argv", None) or [sys.executable]
+    out = tmpl.replace("%p", str(os.getpid())).replace("%e", os.path.basename(argv0[0]))
+    root = os.environ.get("MEMTRACE_ROOT_PID")
+    if root and root != str(os.getpid()):
+        return None  # a child (an xdist worker) writes a database of its own: not checked
+    return os.path.abspath(out)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "memtrace(max_peak=None, max_extra_copies=None, max_stalls=None, "
+        "max_copied=None): memory and copy budgets of this test under memtrace")
+    if config.getoption("memtrace") and not memtrace.traced():
+        _reexec(config)
+    config._memtrace_db = _database() if memtrace.traced() else None
+
+
+def _reexec(config):
+    """Starts this pytest again under the launcher, with the same arguments."""
+    db = config.getoption("memtrace_db") or "memtrace.pytest.db"
+    args = [_tool("memtrace"), "run", "-f", "-o", db, "--", sys.executable, "-m", "pytest"]
+    args += list(config.invocation_params.args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(str(config.invocation_params.dir))
+    os.execv(args[0], args)
+
+
+def _budgets(item):
+    """{keyword: value} of the budgets that apply to item: the project's
+    defaults (command line, else ini), then the closest marker's."""
+    config = item.config
+    known = [key for key, _, _ in BUDGETS]
+    b = {}
+    for key in known:
+        v = config.getoption("memtrace_" + key) or config.getini("memtrace_" + key)
+        if v not in (None, ""):
+            b[key] = v
+    mark = item.get_closest_marker("memtrace")
+    if mark is not None:
+        for key, value in mark.kwargs.items():
+            if key not in known:
+                raise pytest.UsageError("@pytest.mark.memtrace: unknown budget %r (known: %s)"
+                                        % (key, ", ".join(known)))
+            b[key] = value
+    return b
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    if getattr(item.config, "_memtrace_db", None) is None:
+        yield
+        return
+    memtrace.region_begin(item.nodeid)
+    try:
+        yield
+    finally:
+        memtrace.region_end()
+
+
+def _where(frame):
+    fn = frame.get("function") or "?"
+    if frame.get("file"):
+        return "%s (%s:%s)" % (fn, frame["file"], frame.get("line") or "?")
+    return "%s (%s+%s)" % (fn, frame.get("module") or "?", frame.get("offset", "?"))
+
+
+def _mib(n):
+    return "%.1f MiB" % (n / float(1 << 20))
+
+
+def _stack_text(title, stack):
+    """The innermost named native frame (the code that did the work) and the
+    Python frames, as the text report shows a stack; every frame when the
+    stack has no Python frames."""
+    py = [f for f in stack if f.get("python")]
+    native = [f for f in stack if not f.get("python") and f.get("file")][:1]
+    shown = (native + py)[:10] if py else stack[:10]
+    return "\n".join([title] + ["    " + _where(f) for f in shown])
+
+
+def _culprit(db, region, key, env):
+    """The stack behind a broken budget: the largest block live at the peak,
+    or the largest copy (the stall) in the test's region."""
+    out = subprocess.run([_tool("memtrace-report"), "report", db, "--region", region, "--json",
+                          "--top", "1"], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        return ""
+    r = json.loads(out.stdout)
+    if key == "max_peak" and r["peak"]["stacks"]:
+        s = r["peak"]["stacks"][0]
+        return _stack_text("the largest allocation live at the peak (%s), allocated at:"
+                           % _mib(s["bytes"]), s["stack"])
+    if key == "max_stalls" and r["stalls"]:
+        s = r["stalls"][0]
+        return _stack_text("the first stall (%s of %s, %.1f ms), at:"
+                           % (s["kind"], _mib(s["bytes"]), s["duration_ns"] / 1e6), s["stack"])
+    if r["copies"]:
+        c = r["copies"][0]
+        return _stack_text("the largest copy (%s of %s), at:" % (c["kind"], _mib(c["bytes"])),
+                           c["stack"])
+    return ""
+
+
+def _check(item, budgets):
+    """Lines saying which budgets the test broke; [] when within all."""
+    db = item.config._memtrace_db
+    memtrace.sync()
+    env = _clean_env()
+    cmd = [_tool("memtrace-report"), "gate", db, "--region", item.nodeid]
+    for key, option, _ in BUDGETS:
+        if key in budgets:
+            cmd += [option, str(budgets[key]).replace(" ", "")]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode == 0:
+        return []
+    if out.returncode != 1:
+        return ["memtrace could not check the budgets: " + out.stderr.strip()]
+    lines = []
+    for line in out.stdout.splitlines():
+        key = GATE_LINES.get(line.split(" ", 1)[0], "")
+        lines.append("memtrace budget %s=%r broken: %s" % (key, budgets.get(key), line))
+        culprit = _culprit(db, item.nodeid, key, env)
+        if culprit:
+            lines.append(culprit)
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if (report.when != "call" or not report.passed or
+            getattr(item.config, "_memtrace_db", None) is None):
+        return
+    budgets = _budgets(item)
+    if not budgets:
+        return
+    lines = _check(item, budgets)
+    if lines:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(lines)
