@@ -8,9 +8,11 @@
  *   diff BASE.db RUN.db   what changed from BASE to RUN (report/diff_print.h)
  *   gate RUN.db           0 within every budget given (at least one is
  *                         needed), 1 with one line per exceeded budget
- *   html RUN.db -o FILE   the page (report/html.h); "-" is standard output
+ *   html RUN.db [-o FILE] the page (report/html.h) in FILE, "-" standard
+ *                         output, by default RUN.html beside RUN.db
  *
- * The analysis options apply to every trace of a command alike.  A usage
+ * The analysis options (--region among them) apply to every trace of a
+ * command alike; -h/--help prints the command's options (cli/help.c).  A usage
  * error or an input that cannot be read is one line on stderr and exit
  * status 2. */
 #ifndef MTR_CLI_COMMANDS_H
