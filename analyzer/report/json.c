@@ -1,8 +1,8 @@
 /* The JSON report (see json.h). */
 #include "analyzer/report/json.h"
-#include "analyzer/report/regions_print.h"
 
 #include "analyzer/model/blocks.h"
+#include "analyzer/report/regions_print.h"
 #include "format/kinds.h"
 
 void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack)

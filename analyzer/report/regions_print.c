@@ -8,11 +8,15 @@ static uint64_t rel(const mtr_report_t *r, uint64_t ts)
     return ts > r->run->start_ns ? ts - r->run->start_ns : 0;
 }
 
-void mtr_text_regions(FILE *out, const mtr_report_t *r)
+void mtr_text_region_header(FILE *out, const mtr_report_t *r)
 {
     if (r->region)
-        fprintf(out, "\n(restricted to region \"%s\": peak, copies, stalls and leaks inside it;"
-                     " leaks are what it allocated and left live at its end)\n", r->region);
+        fprintf(out, "region:    %s (peak, copies and stalls inside it; leaks: what it allocated"
+                     " and left live at its end)\n", r->region);
+}
+
+void mtr_text_regions(FILE *out, const mtr_report_t *r)
+{
     if (!r->nregions)
         return;
     fprintf(out, "\nREGIONS  %zu\n", r->nregions);

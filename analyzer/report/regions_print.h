@@ -9,6 +9,9 @@
 #include "analyzer/model/analyze.h"
 #include "analyzer/report/jsonw.h"
 
+/* The line under the run's facts that says which region the report is
+ * restricted to (nothing for the whole run). */
+void mtr_text_region_header(FILE *out, const mtr_report_t *r);
 /* The REGIONS section (nothing when the trace has none). */
 void mtr_text_regions(FILE *out, const mtr_report_t *r);
 /* "region": NAME | null, "regions": [ { "name", "tid", "depth", "parent",

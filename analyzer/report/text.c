@@ -1,10 +1,10 @@
 /* The text report (see text.h). */
 #include "analyzer/report/text.h"
-#include "analyzer/report/regions_print.h"
 
 #include <string.h>
 
 #include "analyzer/model/blocks.h"
+#include "analyzer/report/regions_print.h"
 #include "analyzer/symbolize/symbolize.h"
 #include "format/kinds.h"
 
@@ -144,7 +144,9 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
         fprintf(out, ", killed by signal %lld", (long long)r->run->exit_signal);
     else if (r->run->exit_status >= 0)
         fprintf(out, ", exit status %lld", (long long)r->run->exit_status);
-    fprintf(out, "\nduration:  %s\n\n", mtr_human_ns(r->duration_ns, a));
+    fprintf(out, "\nduration:  %s\n", mtr_human_ns(r->duration_ns, a));
+    mtr_text_region_header(out, r);
+    fputc('\n', out);
 
     fprintf(out, "allocations: %llu (%s), frees: %llu, mmaps: %llu, munmaps: %llu\n",
             (unsigned long long)r->totals.allocations, mtr_human_bytes(r->totals.allocated_bytes, a),
