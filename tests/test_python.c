@@ -397,6 +397,48 @@ START_TEST(zarr_copies_name_zarr_lines)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* diff tells two Python functions apart whose native stacks are the same,
+ * and matches each with itself though its lines moved. */
+START_TEST(diff_matches_python_frames)
+{
+    static char out[1 << 20];
+    const char *dir = th_tempdir();
+    char a[512], b[512], adb[512], bdb[512];
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    mkdir(a, 0700);
+    mkdir(b, 0700);
+    static const char *const src[2] = {
+        "def alpha(n):\n    return bytearray(n)\n\n\ndef beta(n):\n    return bytearray(n)\n\n\n"
+        "x = alpha(1 << 20)\ny = beta(2 << 20)\n",
+        "# a line more\ndef alpha(n):\n    return bytearray(n)\n\n\ndef beta(n):\n"
+        "    return bytearray(n)\n\n\nx = alpha(2 << 20)\ny = beta(1 << 20)\n"};
+    const char *dirs[2] = {a, b};
+    char *dbs[2] = {adb, bdb};
+    for (int i = 0; i < 2; i++) {
+        char script[600];
+        snprintf(script, sizeof script, "%s/sizes.py", dirs[i]);
+        write_file(script, src[i]);
+        snprintf(dbs[i], 512, "%s/sizes.db", dirs[i]);
+        ck_assert_int_eq(traced(PY, dbs[i], script, NULL), 0);
+    }
+    char *argv[] = {MT_BUILD_DIR "/memtrace-report", "diff", adb, bdb, NULL};
+    ck_assert_int_eq(th_run(argv, NULL, out, sizeof out), 0);
+    const char *grew = strstr(out, "GREW AT THE PEAK  1\n"), *shrank = strstr(out, "SHRANK AT THE PEAK  1\n");
+    ck_assert_msg(grew && shrank && grew < shrank, "%s", out);
+    ck_assert_msg(strstr(grew, "      alpha (b/sizes.py:3)\n") < shrank, "%s", out);
+    ck_assert_msg(strstr(shrank, "      beta (b/sizes.py:7)\n"), "%s", out);
+}
+END_TEST
+
 /* Every offset of pylayout.h as gdb reads it from python3.11-dbg's DWARF. */
 START_TEST(layout_matches_gdb)
 {
@@ -496,6 +538,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, reports_name_the_python_line);
     tcase_add_test(tc, stringio_flush_names_the_write);
     tcase_add_test(tc, zarr_copies_name_zarr_lines);
+    tcase_add_test(tc, diff_matches_python_frames);
     tcase_add_test(tc, layout_matches_gdb);
     tcase_add_test(tc, linetable_matches_co_positions);
     suite_add_tcase(s, tc);
