@@ -405,37 +405,39 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-/* diff tells two Python functions apart whose native stacks are the same,
- * and matches each with itself though its lines moved. */
+/* diff tells apart two modules' code whose native stacks and Python names
+ * are the same (`<module>` of one.py and of two.py, each imported), and
+ * matches each with itself though its lines moved. */
 START_TEST(diff_matches_python_frames)
 {
     static char out[1 << 20];
     const char *dir = th_tempdir();
-    char a[512], b[512], adb[512], bdb[512];
-    snprintf(a, sizeof a, "%s/a", dir);
-    snprintf(b, sizeof b, "%s/b", dir);
-    mkdir(a, 0700);
-    mkdir(b, 0700);
-    static const char *const src[2] = {
-        "def alpha(n):\n    return bytearray(n)\n\n\ndef beta(n):\n    return bytearray(n)\n\n\n"
-        "x = alpha(1 << 20)\ny = beta(2 << 20)\n",
-        "# a line more\ndef alpha(n):\n    return bytearray(n)\n\n\ndef beta(n):\n"
-        "    return bytearray(n)\n\n\nx = alpha(2 << 20)\ny = beta(1 << 20)\n"};
-    const char *dirs[2] = {a, b};
-    char *dbs[2] = {adb, bdb};
+    static const char *const sizes[2][2] = {{"1 << 20", "2 << 20"}, {"2 << 20", "1 << 20"}};
+    char dbs[2][600];
     for (int i = 0; i < 2; i++) {
-        char script[600];
-        snprintf(script, sizeof script, "%s/sizes.py", dirs[i]);
-        write_file(script, src[i]);
-        snprintf(dbs[i], 512, "%s/sizes.db", dirs[i]);
-        ck_assert_int_eq(traced(PY, dbs[i], script, NULL), 0);
+        char d[512], path[600], text[256];
+        snprintf(d, sizeof d, "%s/%c", dir, 'a' + i);
+        mkdir(d, 0700);
+        for (int m = 0; m < 2; m++) {
+            snprintf(path, sizeof path, "%s/%s.py", d, m ? "two" : "one");
+            /* the second run's lines move down by one */
+            snprintf(text, sizeof text, "%skeep = bytearray(%s)\n", i ? "# moved\n" : "",
+                     sizes[i][m]);
+            write_file(path, text);
+        }
+        snprintf(path, sizeof path, "%s/main.py", d);
+        write_file(path, "import one\nimport two\n");
+        snprintf(dbs[i], sizeof dbs[i], "%s/run.db", d);
+        ck_assert_int_eq(traced(PY, dbs[i], path, NULL), 0);
     }
-    char *argv[] = {MT_BUILD_DIR "/memtrace-report", "diff", adb, bdb, NULL};
+    char *argv[] = {MT_BUILD_DIR "/memtrace-report", "diff", dbs[0], dbs[1], NULL};
     ck_assert_int_eq(th_run(argv, NULL, out, sizeof out), 0);
-    const char *grew = strstr(out, "GREW AT THE PEAK  1\n"), *shrank = strstr(out, "SHRANK AT THE PEAK  1\n");
+    const char *grew = strstr(out, "GREW AT THE PEAK  1\n");
+    const char *shrank = strstr(out, "SHRANK AT THE PEAK  1\n");
     ck_assert_msg(grew && shrank && grew < shrank, "%s", out);
-    ck_assert_msg(strstr(grew, "      alpha (b/sizes.py:3)\n") < shrank, "%s", out);
-    ck_assert_msg(strstr(shrank, "      beta (b/sizes.py:7)\n"), "%s", out);
+    const char *one = strstr(grew, "      <module> (b/one.py:2)\n");
+    ck_assert_msg(one && one < shrank, "%s", out);
+    ck_assert_msg(strstr(shrank, "      <module> (b/two.py:2)\n"), "%s", out);
 }
 END_TEST
 
