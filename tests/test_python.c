@@ -115,18 +115,47 @@ static int64_t alloc_stack(const char *db, uint64_t size)
     return node;
 }
 
-static void deep_copy_with(const char *python)
+#define DEEP_FRAMES "third@deep.py:8 second@deep.py:12 first@deep.py:17 <module>@deep.py:20"
+
+/* deep.py's copy under python with the extra settings given. */
+static void deep_copy(const char *python, char *const extra[], pystack_t *p)
 {
     char db[512];
     snprintf(db, sizeof db, "%s/deep.db", th_tempdir());
-    ck_assert_int_eq(traced(python, db, SCRIPT("deep.py"), NULL), 0);
+    ck_assert_int_eq(traced(python, db, SCRIPT("deep.py"), extra), 0);
+    python_frames(db, copy_stack(db, 1 << 20), p);
+}
+
+static void deep_copy_with(const char *python)
+{
     pystack_t p;
-    python_frames(db, copy_stack(db, 1 << 20), &p);
-    ck_assert_str_eq(p.py, "third@deep.py:8 second@deep.py:12 first@deep.py:17 <module>@deep.py:20");
+    deep_copy(python, NULL, &p);
+    ck_assert_str_eq(p.py, DEEP_FRAMES);
     /* below the native frames of the copy, above the activation that ran them */
     ck_assert_uint_ge(p.first, 2);
     ck_assert_str_eq(p.after, "_PyEval_EvalFrameDefault");
 }
+
+/* The same with every stack taken by libunwind, and with native stacks
+ * cut short: the Python frames keep their order and their place before
+ * the eval loop that ran them, whichever native frames were kept. */
+START_TEST(other_unwinders_and_depths)
+{
+    pystack_t p;
+    deep_copy(PY, (char *const[]){"MEMTRACE_UNWIND=libunwind", NULL}, &p);
+    ck_assert_str_eq(p.py, DEEP_FRAMES);
+    ck_assert_str_eq(p.after, "_PyEval_EvalFrameDefault");
+    for (int depth = 3; depth <= 9; depth++) {
+        char set[32];
+        snprintf(set, sizeof set, "MEMTRACE_DEPTH=%d", depth);
+        deep_copy(PY, (char *const[]){set, NULL}, &p);
+        ck_assert_msg(!strcmp(p.py, DEEP_FRAMES), "depth %d: %s", depth, p.py);
+        ck_assert_msg(!p.after[0] || !strcmp(p.after, "_PyEval_EvalFrameDefault"),
+                      "depth %d: %s after the Python frames", depth, p.after);
+        ck_assert_uint_ge(p.n, (size_t)depth + 4); /* inlined frames add more */
+    }
+}
+END_TEST
 
 START_TEST(copy_three_calls_deep) { deep_copy_with(PY); }
 END_TEST
@@ -473,6 +502,47 @@ START_TEST(layout_matches_gdb)
 }
 END_TEST
 
+/* The same offsets compiled against the pyenv interpreter's own internal
+ * headers (3.11.7), where the machine has them. */
+#define PYENV_INCLUDE "/root/.pyenv/versions/3.11.7/include/python3.11"
+START_TEST(layout_matches_headers)
+{
+    if (access(PYENV_INCLUDE "/internal/pycore_frame.h", R_OK) != 0)
+        return;
+    const char *dir = th_tempdir();
+    char src[512], bin[512], cmd[2048];
+    snprintf(src, sizeof src, "%s/off.c", dir);
+    snprintf(bin, sizeof bin, "%s/off", dir);
+    FILE *f = fopen(src, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#define Py_BUILD_CORE 1\n#include <Python.h>\n#include <internal/pycore_frame.h>\n"
+          "#include <internal/pycore_runtime.h>\n#include <stdio.h>\nint main(void) {\n", f);
+#define X(name, off, expr) fprintf(f, "    printf(\"%%ld\\n\", (long)(%s));\n", expr);
+    MT_PY_OFFSETS(X)
+#undef X
+    fputs("    return 0;\n}\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cc -w -I" PYENV_INCLUDE " -o %s %s && %s", bin, src, bin);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    static const struct {
+        const char *name;
+        long off;
+    } want[] = {
+#define X(name, off, expr) {#name, off},
+        MT_PY_OFFSETS(X)
+#undef X
+    };
+    char line[64];
+    size_t k = 0;
+    for (; k < sizeof want / sizeof want[0] && fgets(line, sizeof line, p); k++)
+        ck_assert_msg(atol(line) == want[k].off, "%s: the headers say %ld, pylayout.h %ld",
+                      want[k].name, atol(line), want[k].off);
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_uint_eq(k, sizeof want / sizeof want[0]);
+}
+END_TEST
+
 static uint8_t *unhex(const char *s, size_t *len)
 {
     size_t n = strcmp(s, "-") ? strlen(s) / 2 : 0;
@@ -529,6 +599,7 @@ Suite *python_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, copy_three_calls_deep);
     tcase_add_test(tc, shared_libpython);
+    tcase_add_test(tc, other_unwinders_and_depths);
     tcase_add_test(tc, worker_thread_with_gil_released);
     tcase_add_test(tc, generator_and_coroutine_resumed);
     tcase_add_test(tc, exec_loop_reused_code_addresses);
@@ -542,6 +613,7 @@ Suite *python_suite(void)
     tcase_add_test(tc, zarr_copies_name_zarr_lines);
     tcase_add_test(tc, diff_matches_python_frames);
     tcase_add_test(tc, layout_matches_gdb);
+    tcase_add_test(tc, layout_matches_headers);
     tcase_add_test(tc, linetable_matches_co_positions);
     suite_add_tcase(s, tc);
     return s;
