@@ -23,7 +23,10 @@
     X(MEMMOVE, "memmove")                                                      \
     X(MEMPCPY, "mempcpy")                                                      \
     X(REALLOC, "realloc") /* a realloc that moved its block */                 \
-    X(GATHER, "gather")   /* a run of small copies into one large block */
+    X(GATHER, "gather")   /* a run of small copies into one large block */     \
+    /* a realloc of an mmapped block that moved: glibc serves it with mremap,  \
+     * so the pages moved and no byte was copied (schema 2) */                 \
+    X(REMAP, "remap")
 
 #define MT_MAP_KINDS(X) X(MMAP, "mmap") X(MUNMAP, "munmap") X(MREMAP, "mremap")
 

@@ -32,6 +32,8 @@
  * copies        (kinds: format/kinds.h) memcpy/memmove/mempcpy (and _chk
  *               forms) of at least copy_min
  *               bytes; realloc moves (bytes = min(old usable size, new size));
+ *               remaps (schema 2): reallocs of an mmapped block that moved by
+ *               mremap, copying nothing, recorded whatever their size;
  *               gathers: runs of small copies into one block of at least
  *               gather_min bytes (pieces, first piece start .. last piece end,
  *               stack and src of the first piece).

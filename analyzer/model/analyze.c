@@ -25,6 +25,7 @@ typedef struct {
     int valid;
     mtr_block_t blk;
     long pending_copy; /* realloc copy waiting for its new block, or -1 */
+    int pending_remap; /* the next realloc of this thread was an mremap */
 } stash_t;
 
 typedef struct {
@@ -102,6 +103,12 @@ static mtr_owner_t owner(const mtr_block_t *b)
 static void on_copy(ctx_t *c, const mtr_event_t *e)
 {
     mtr_report_t *r = c->r;
+    if (e->copy_kind == MT_COPY_REMAP) {
+        r->totals.remaps++;
+        r->totals.remapped_bytes += e->size;
+        stash_of(c, e->tid)->pending_remap = 1;
+        return;
+    }
     mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts),
                      .duration_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
                      .bytes = e->size, .pieces = e->pieces ? e->pieces : 1, .src = e->src,
@@ -178,12 +185,13 @@ static void apply(ctx_t *c, const mtr_event_t *e)
             stash_t *s = stash_of(c, e->tid);
             if (s->valid && s->blk.addr == e->old_addr) {
                 const mtr_block_t *o = &s->blk;
-                int moved = e->addr != e->old_addr;
+                int moved = e->addr != e->old_addr && !s->pending_remap;
                 b.chain_ts = o->chain_moves ? o->chain_ts : o->ts;
                 b.chain_moves = o->chain_moves + (uint32_t)moved;
                 b.chain_copied = o->chain_copied + (moved ? (o->size < e->size ? o->size : e->size) : 0);
                 s->valid = 0;
             }
+            s->pending_remap = 0;
             on_realloc_copy_done(c, s, &b);
             c->r->totals.allocations++;
             c->r->totals.allocated_bytes += e->size;

@@ -74,6 +74,9 @@ typedef struct mtr_report {
     struct {
         uint64_t allocations, frees, allocated_bytes, mmaps, munmaps, copies, copied_bytes;
         uint64_t small_copies, small_copied_bytes, events;
+        /* reallocs the allocator served with mremap: no byte copied, so they
+         * are neither copies nor part of any realloc growth */
+        uint64_t remaps, remapped_bytes;
     } totals;
     struct {
         uint64_t heap_bytes;  /* the heap's own maximum */

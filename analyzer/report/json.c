@@ -119,6 +119,8 @@ void mtr_json_totals(mtr_jsonw_t *w, const mtr_report_t *r)
     mtr_jw_ku64(w, "copied_bytes", r->totals.copied_bytes);
     mtr_jw_ku64(w, "small_copies", r->totals.small_copies);
     mtr_jw_ku64(w, "small_copied_bytes", r->totals.small_copied_bytes);
+    mtr_jw_ku64(w, "remaps", r->totals.remaps);
+    mtr_jw_ku64(w, "remapped_bytes", r->totals.remapped_bytes);
     mtr_jw_ku64(w, "events", r->totals.events);
 }
 

@@ -120,10 +120,14 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
             (unsigned long long)r->totals.allocations, mtr_human_bytes(r->totals.allocated_bytes, a),
             (unsigned long long)r->totals.frees, (unsigned long long)r->totals.mmaps,
             (unsigned long long)r->totals.munmaps);
-    fprintf(out, "copies:      %llu large (%s), %llu small (%s)\n\n",
+    fprintf(out, "copies:      %llu large (%s), %llu small (%s)\n",
             (unsigned long long)r->totals.copies, mtr_human_bytes(r->totals.copied_bytes, b),
             (unsigned long long)r->totals.small_copies,
             mtr_human_bytes(r->totals.small_copied_bytes, c));
+    if (r->totals.remaps)
+        fprintf(out, "remaps:      %llu reallocs moved %s by mremap, copying nothing\n",
+                (unsigned long long)r->totals.remaps, mtr_human_bytes(r->totals.remapped_bytes, a));
+    fputc('\n', out);
 
     fprintf(out, "PEAK MEMORY  %s (heap %s + anonymous mappings) at %s; heap alone peaked at %s\n",
             mtr_human_bytes(r->peak.total_bytes, a), mtr_human_bytes(r->peak.heap_at_peak, b),

@@ -83,7 +83,8 @@ static void copy_event(mt_tbuf_t *b, int kind, uint64_t dst, uint64_t src, uint6
                                 .stack = stack});
 }
 
-void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint64_t t0)
+void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, int mapped,
+                       uint64_t t0)
 {
     mt_thread_t *t = enter();
     if (!t)
@@ -96,7 +97,11 @@ void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint6
     mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_REALLOC, .ts = t1, .addr = a, .size = size,
                                      .aux = o, .stack = stack});
     uint64_t moved = old_usable < size ? old_usable : size;
-    if (a != o && moved >= mt_cfg.copy_min)
+    /* a remap is kept whatever its size: it is no copy, and the analyzer
+     * needs it to tell this move from one that copied */
+    if (a != o && mapped)
+        copy_event(t->buf, MT_COPY_REMAP, a, o, moved, t0, t1, stack);
+    else if (a != o && moved >= mt_cfg.copy_min)
         copy_event(t->buf, MT_COPY_REALLOC, a, o, moved, t0, t1, stack);
     else if (a != o)
         mt_tbuf_count_small(t->buf, moved);

@@ -31,8 +31,10 @@ void mt_record_alloc(void *p, size_t size);
 /* Called before the block is released, with the time taken before the call. */
 void mt_record_free(void *p, uint64_t t0);
 /* old != NULL, result != NULL; t0 taken before the call; old_usable is the
- * old block's usable size, measured before the call. */
-void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint64_t t0);
+ * old block's usable size, measured before the call; mapped: the old block
+ * was the allocator's own mapping, which it moves with mremap. */
+void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, int mapped,
+                       uint64_t t0);
 /* A copy of at least copy_min bytes, timed t0..t1; kind MT_COPY_*. */
 void mt_record_copy(int kind, void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1);
 /* fd -1 for anonymous memory. */

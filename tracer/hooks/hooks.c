@@ -61,6 +61,9 @@ static struct {
 #undef X
 } real;
 
+/* 1 when the real realloc is glibc's, whose chunk header we may read. */
+static int glibc_malloc;
+
 /* ---- bootstrap: dlsym may allocate before malloc is resolved ---- */
 
 static _Alignas(16) char pool[1 << 16];
@@ -107,7 +110,20 @@ static void resolve(void)
     }
     MT_HOOKS(X)
 #undef X
+    Dl_info info;
+    void *sym = dlsym(RTLD_NEXT, "realloc");
+    glibc_malloc = sym && dladdr(sym, &info) && info.dli_fname &&
+                   strstr(info.dli_fname, "/libc.so") != NULL;
     resolving = 0;
+}
+
+/* glibc's realloc of a block it mmapped moves the pages with mremap, copying
+ * nothing (malloc.c: mremap_chunk); such a block has IS_MMAPPED (0x2) set in
+ * its chunk's size word, just before the pointer.  Another allocator's
+ * blocks have no such header. */
+static int chunk_is_mmapped(const void *p)
+{
+    return glibc_malloc && (((const size_t *)p)[-1] & 2) != 0;
 }
 
 #define RESOLVED(name) (MT_LIKELY(real.name != NULL) || (resolve(), real.name != NULL))
@@ -174,10 +190,11 @@ MT_EXPORT void *realloc(void *old, size_t n)
         return p;
     }
     size_t old_usable = malloc_usable_size(old);
+    int mapped = chunk_is_mmapped(old);
     uint64_t t0 = mt_now();
     void *p = real.realloc(old, n);
     if (p)
-        mt_record_realloc(old, p, n, old_usable, t0);
+        mt_record_realloc(old, p, n, old_usable, mapped, t0);
     else if (n == 0)
         mt_record_free(old, t0); /* glibc's realloc(p, 0) frees p */
     return p;
