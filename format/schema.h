@@ -36,7 +36,9 @@
  *               mremap, copying nothing, recorded whatever their size;
  *               gathers: runs of small copies into one block of at least
  *               gather_min bytes (pieces, first piece start .. last piece end,
- *               stack and src of the first piece).
+ *               stack and src of the first piece).  copy_ns (schema 2; NULL
+ *               in older files): the time spent copying, end_ns - ts_ns for
+ *               one copy, the pieces' own durations summed for a gather.
  * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
  *               anonymous memory (meaningful on mmap rows; an munmap or
  *               mremap applies to whatever range it covers).
@@ -63,7 +65,7 @@
       "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,"           \
       " tid INTEGER NOT NULL, kind TEXT NOT NULL, src INTEGER NOT NULL,"                   \
       " dst INTEGER NOT NULL, bytes INTEGER NOT NULL, pieces INTEGER NOT NULL,"            \
-      " stack INTEGER NOT NULL")                                                           \
+      " stack INTEGER NOT NULL, copy_ns INTEGER")                                          \
     X(mappings, 1,                                                                         \
       "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, tid INTEGER NOT NULL,"              \
       " kind TEXT NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,"                 \

@@ -79,15 +79,29 @@ static stash_t *stash_of(ctx_t *c, uint32_t tid)
     return &c->stash[c->nstash - 1];
 }
 
+/* Additive steps: from the chain's first growing move to its last, the
+ * step grew less than the square root of the size's growth.  A geometric
+ * chain's step grows as its size does; an additive one's stays put (the
+ * root keeps either far from the line through rounding and headers). */
+static int additive(const mtr_block_t *b)
+{
+    if (!b->chain_first_step || !b->chain_first_old || b->chain_last_old <= b->chain_first_old)
+        return 0;
+    double step = (double)b->chain_last_step / (double)b->chain_first_step;
+    double size = (double)b->chain_last_old / (double)b->chain_first_old;
+    return step * step < size;
+}
+
 /* A realloc chain ended with blk: quadratic growth if it copied many times
- * what it finally held. */
+ * what it finally held in additive steps, and that took measurable time. */
 static void chain_end(ctx_t *c, const mtr_block_t *blk)
 {
     if (blk->chain_moves < c->opt->growth_moves ||
-        (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size)
+        (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size ||
+        (double)blk->chain_ns < c->opt->stall_ms * 1e6 || !additive(blk))
         return;
     mtr_stall_t s = {.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
-                     .duration_ns = blk->ts - blk->chain_ts, .bytes = blk->chain_copied,
+                     .duration_ns = blk->chain_ns, .bytes = blk->chain_copied,
                      .pieces = blk->chain_moves, .stack = blk->stack, .block_size = blk->size};
     MTR_PUSH(c->growth, c->ngrowth, c->capgrowth, s);
 }
@@ -109,8 +123,8 @@ static void on_copy(ctx_t *c, const mtr_event_t *e)
         stash_of(c, e->tid)->pending_remap = 1;
         return;
     }
-    mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts),
-                     .duration_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
+    mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts), .duration_ns = e->copy_ns,
+                     .span_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
                      .bytes = e->size, .pieces = e->pieces ? e->pieces : 1, .src = e->src,
                      .dst = e->addr, .stack = e->stack, .tid = e->tid};
     cp.from = owner(mtr_blocks_holding(c->live, e->src));
@@ -186,9 +200,24 @@ static void apply(ctx_t *c, const mtr_event_t *e)
             if (s->valid && s->blk.addr == e->old_addr) {
                 const mtr_block_t *o = &s->blk;
                 int moved = e->addr != e->old_addr && !s->pending_remap;
+                uint64_t copied = moved ? (o->size < e->size ? o->size : e->size) : 0;
+                const mtr_copy_t *cp = s->pending_copy >= 0 ? &c->r->copies[s->pending_copy] : NULL;
                 b.chain_ts = o->chain_moves ? o->chain_ts : o->ts;
                 b.chain_moves = o->chain_moves + (uint32_t)moved;
-                b.chain_copied = o->chain_copied + (moved ? (o->size < e->size ? o->size : e->size) : 0);
+                b.chain_copied = o->chain_copied + copied;
+                b.chain_ns = o->chain_ns + (moved && cp && cp->dst == e->addr ? cp->duration_ns : 0);
+                b.chain_first_old = o->chain_first_old;
+                b.chain_first_step = o->chain_first_step;
+                b.chain_last_old = o->chain_last_old;
+                b.chain_last_step = o->chain_last_step;
+                if (moved && e->size > o->size) {
+                    if (!b.chain_first_step) {
+                        b.chain_first_old = o->size;
+                        b.chain_first_step = e->size - o->size;
+                    }
+                    b.chain_last_old = o->size;
+                    b.chain_last_step = e->size - o->size;
+                }
                 s->valid = 0;
             }
             s->pending_remap = 0;

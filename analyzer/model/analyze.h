@@ -15,8 +15,13 @@ typedef struct mtr_options {
     uint64_t payload;     /* 0: the largest single allocation */
     double stall_ms;      /* large-copy threshold (default 5) */
     uint64_t flush_pieces; /* accumulator-flush: at least this many pieces (1000) */
-    double growth_factor; /* realloc-growth: copied >= factor x final size (4) */
-    uint32_t growth_moves; /* realloc-growth: at least this many moves (8) */
+    /* realloc-growth: a chain of at least growth_moves moves (8) copying at
+     * least growth_factor times its final size (4) in additive steps, which
+     * took at least stall_ms copying.  Geometric growth (each step a fixed
+     * fraction of the size, as CPython's lists grow) costs a bounded
+     * multiple of the final size, amortized linear: not a stall. */
+    double growth_factor;
+    uint32_t growth_moves;
 } mtr_options_t;
 
 void mtr_options_default(mtr_options_t *o);
@@ -38,7 +43,11 @@ typedef struct mtr_owner {
 
 typedef struct mtr_copy {
     int kind; /* MT_COPY_* (format/kinds.h), mempcpy read as memcpy */
-    uint64_t ts, duration_ns, bytes, pieces, src, dst;
+    uint64_t ts;
+    uint64_t duration_ns; /* the time spent copying: a gather's pieces' own, summed */
+    uint64_t span_ns;     /* first piece's start to last piece's end (= duration_ns
+                           * but for gathers) */
+    uint64_t bytes, pieces, src, dst;
     uint32_t stack, tid;
     mtr_owner_t from, to;
 } mtr_copy_t;

@@ -12,8 +12,11 @@ typedef struct mtr_block {
     uint64_t addr, size, ts; /* ts: when it was allocated (identifies it) */
     uint32_t stack;
     int mapping;             /* MTR_MAP_*: a heap block or a mapping */
-    /* realloc chain that produced this block */
-    uint64_t chain_ts, chain_copied;
+    /* realloc chain that produced this block: its moves, the bytes they
+     * copied, the time the recorded moves spent copying, and the old size
+     * and step of its first and last growing move (analyze.c: additive) */
+    uint64_t chain_ts, chain_copied, chain_ns;
+    uint64_t chain_first_old, chain_first_step, chain_last_old, chain_last_step;
     uint32_t chain_moves;
 } mtr_block_t;
 

@@ -65,6 +65,7 @@ static void copy(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_copy_t *c)
     mtr_jw_ku64(w, "count", c->pieces);
     mtr_jw_ku64(w, "time_ns", c->ts);
     mtr_jw_ku64(w, "duration_ns", c->duration_ns);
+    mtr_jw_ku64(w, "span_ns", c->span_ns);
     mtr_jw_key(w, "src");
     owner(w, f, c->src, &c->from);
     mtr_jw_key(w, "dst");

@@ -97,8 +97,10 @@ static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)
     fprintf(out, "  %-8s %10s", mt_kind_name(MT_KINDS_COPY, c->kind), mtr_human_bytes(c->bytes, b));
     if (c->kind == MT_COPY_GATHER)
         fprintf(out, " in %llu pieces", (unsigned long long)c->pieces);
-    fprintf(out, ", %s, at %s\n", mtr_human_ns(c->duration_ns, d),
-            mtr_text_where(f, c->stack, w, sizeof w));
+    fprintf(out, ", %s", mtr_human_ns(c->duration_ns, d));
+    if (c->kind == MT_COPY_GATHER)
+        fprintf(out, " copying over %s", mtr_human_ns(c->span_ns, d));
+    fprintf(out, ", at %s\n", mtr_text_where(f, c->stack, w, sizeof w));
     owner_line(out, f, "from", &c->from);
     owner_line(out, f, "into", &c->to);
 }

@@ -128,12 +128,13 @@ void mt_record_count_small(size_t n)
     leave();
 }
 
-void mt_record_gather_piece(void *dst, const void *src, size_t n)
+void mt_record_gather_piece(void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1)
 {
+    mt_record_small_copy(n);
     mt_thread_t *t = enter();
     if (!t)
         return;
-    mt_gather_piece(t, (uintptr_t)dst, (uintptr_t)src, n);
+    mt_gather_piece(t, (uintptr_t)dst, (uintptr_t)src, n, t0, t1);
     leave();
 }
 

@@ -44,19 +44,23 @@ void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t
 /* Ends the calling thread's open gathers (at exit and exec). */
 void mt_record_end_gathers(void);
 
-/* A copy below copy_min: counted by size class, gathered when its
- * destination lies inside a large block.  Call only when tracing. */
-void mt_record_gather_piece(void *dst, const void *src, size_t n);
+/* A copy below copy_min: counted by size class (mt_record_small_copy), and
+ * gathered when its destination lies inside a large block, which only a
+ * copy that mt_record_may_gather is timed for (the rest stay one load and
+ * a count).  Call only when tracing. */
+void mt_record_gather_piece(void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1);
 void mt_record_count_small(size_t n);
-static inline void mt_record_small_copy(void *dst, const void *src, size_t n)
+static inline int mt_record_may_gather(const void *dst)
+{
+    return MT_UNLIKELY(mt_large_maybe((uint64_t)(uintptr_t)dst));
+}
+static inline void mt_record_small_copy(size_t n)
 {
     mt_thread_t *t = mt_my_thread;
     if (MT_LIKELY(t != NULL))
         mt_tbuf_count_small(t->buf, n);
     else
         mt_record_count_small(n);
-    if (MT_UNLIKELY(mt_large_maybe((uint64_t)(uintptr_t)dst)))
-        mt_record_gather_piece(dst, src, n);
 }
 
 #endif

@@ -298,12 +298,17 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         }                                                                      \
         if (!tracing())                                                        \
             return real.name args;                                             \
-        if (MT_LIKELY(n < mt_cfg.copy_min)) {                                  \
+        if (MT_LIKELY(n < mt_cfg.copy_min) && !mt_record_may_gather(d)) {     \
             void *r = real.name args;                                          \
-            mt_record_small_copy(d, s, n);                                     \
+            mt_record_small_copy(n);                                           \
             return r;                                                          \
         }                                                                      \
         uint64_t t0 = mt_now();                                                \
+        if (n < mt_cfg.copy_min) {                                             \
+            void *r = real.name args;                                          \
+            mt_record_gather_piece(d, s, n, t0, mt_now());                     \
+            return r;                                                          \
+        }                                                                      \
         void *r = real.name args;                                              \
         mt_record_copy(kind, d, s, n, t0, mt_now());                           \
         return r;                                                              \
