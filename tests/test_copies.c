@@ -13,6 +13,7 @@
 #define MiB (1024ull * 1024)
 
 typedef struct {
+    uint64_t groups, group0_count, group0_bytes;
     uint64_t copies, copied_bytes, remaps, stalls, realloc_copies, growth_stalls;
     uint64_t gathers, gather_bytes, gather_pieces, gather_ns, gather_span_ns, growth_ns;
     int64_t extra_copies;
@@ -46,6 +47,11 @@ static facts_t trace_env_facts(char *const argv[], char *const env[], double sta
     f.remaps = r.totals.remaps;
     f.stalls = r.nstalls;
     f.extra_copies = r.extra_copies;
+    f.groups = r.ncopy_groups;
+    if (r.ncopy_groups) {
+        f.group0_count = r.copy_groups[0].count;
+        f.group0_bytes = r.copy_groups[0].bytes;
+    }
     for (size_t i = 0; i < r.ncopies; i++) {
         const mtr_copy_t *c = &r.copies[i];
         f.realloc_copies += c->kind == MT_COPY_REALLOC;
@@ -158,6 +164,31 @@ START_TEST(spread_gather_is_not_a_stall)
 }
 END_TEST
 
+/* The same 64 KiB copy 10,000 times from one line: one group of 10,000;
+ * the copies one by one are still there with --ungrouped. */
+START_TEST(one_line_one_group)
+{
+    char *argv[] = {FIXTURE("copies"), "repeat", NULL};
+    facts_t f = trace_facts(argv, 5);
+    ck_assert_uint_eq(f.copies, 10000);
+    ck_assert_uint_eq(f.groups, 1);
+    ck_assert_uint_eq(f.group0_count, 10000);
+    ck_assert_uint_eq(f.group0_bytes, 10000ull * 65536);
+    static char json[1 << 16];
+    char *grouped[] = {MT_BUILD_DIR "/memtrace-report", db, "--json", NULL};
+    int st = th_run(grouped, NULL, json, sizeof json);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_ptr_nonnull(strstr(json, "\"copy_group_count\":1,"));
+    ck_assert_ptr_nonnull(strstr(json, "\"kind\":\"memcpy\",\"count\":10000,\"bytes\":655360000,"));
+    char *ungrouped[] = {MT_BUILD_DIR "/memtrace-report", db, "--json", "--ungrouped", "--top", "3",
+                         NULL};
+    st = th_run(ungrouped, NULL, json, sizeof json);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_ptr_null(strstr(json, "copy_groups"));
+    ck_assert_ptr_nonnull(strstr(json, "\"copy_count\":10000,\"copies\":[{\"kind\":\"memcpy\",\"bytes\":65536,\"count\":1,"));
+}
+END_TEST
+
 Suite *copies_suite(void)
 {
     Suite *s = suite_create("copies");
@@ -167,6 +198,7 @@ Suite *copies_suite(void)
     tcase_add_test(t, heap_growth_still_copies);
     tcase_add_test(t, python_list_growth_is_not_a_stall);
     tcase_add_test(t, spread_gather_is_not_a_stall);
+    tcase_add_test(t, one_line_one_group);
     suite_add_tcase(s, t);
     return s;
 }

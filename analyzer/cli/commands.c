@@ -50,7 +50,8 @@ void mtr_cli_unload(mtr_loaded_t *l)
 /* ---- report ---- */
 
 static const mtr_cli_cmd_t report_cmd = {
-    "[report]", "RUN.db", 1, MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPTS_ANALYSIS, 0};
+    "[report]", "RUN.db", 1,
+    MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPT(UNGROUPED) | MTR_OPTS_ANALYSIS, 0};
 
 int mtr_cmd_report(int argc, char **argv)
 {
@@ -60,9 +61,9 @@ int mtr_cmd_report(int argc, char **argv)
         mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
         return 2;
     if (a.json)
-        mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top);
+        mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top, !a.ungrouped);
     else
-        mtr_text_report(stdout, &l.r, l.frames, (size_t)a.top);
+        mtr_text_report(stdout, &l.r, l.frames, (size_t)a.top, !a.ungrouped);
     mtr_cli_unload(&l);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "analyzer/grow.h"
 #include "analyzer/load/stream.h"
 #include "analyzer/model/blocks.h"
+#include "analyzer/model/groups.h"
 #include "analyzer/model/peak.h"
 #include "analyzer/model/stalls.h"
 
@@ -389,6 +390,7 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     }
     mtr_find_stalls(r, opt, c.growth, c.ngrowth);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
+    mtr_group_events(r);
     mtr_blocks_free(c.live);
     free(c.stair);
     free(c.stash);
@@ -421,5 +423,7 @@ void mtr_report_free(mtr_report_t *r)
     free(r->fills);
     free(r->copies);
     free(r->stalls);
+    free(r->copy_groups);
+    free(r->stall_groups);
     memset(r, 0, sizeof *r);
 }

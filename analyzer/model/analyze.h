@@ -69,6 +69,14 @@ typedef struct mtr_stall {
     double growth;        /* bytes / previous flush's bytes (0 for the first) */
 } mtr_stall_t;
 
+/* Like copies or like stalls, totalled (model/groups.h): times relative to
+ * the start; example indexes r->copies (the largest) or r->stalls (the
+ * longest), whose kind, stacks and allocations the group shares. */
+typedef struct mtr_event_group {
+    uint64_t count, bytes, pieces, duration_ns, first_ts, last_ts;
+    size_t example;
+} mtr_event_group_t;
+
 /* A buffer live at the peak that counts toward extra copies. */
 typedef struct mtr_peak_buffer {
     int group;            /* 0: one block; 1: many small blocks from one stack */
@@ -117,6 +125,10 @@ typedef struct mtr_report {
     size_t ncopies;
     mtr_stall_t *stalls; /* in time order */
     size_t nstalls;
+    mtr_event_group_t *copy_groups; /* largest first */
+    size_t ncopy_groups;
+    mtr_event_group_t *stall_groups; /* most time spent first */
+    size_t nstall_groups;
     char warning[512];   /* non-empty: say it before the report */
 } mtr_report_t;
 

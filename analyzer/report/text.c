@@ -105,7 +105,93 @@ static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)
     owner_line(out, f, "into", &c->to);
 }
 
-void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top)
+static void stall_text(FILE *out, mtr_frames_t *f, const mtr_stall_t *s)
+{
+    char a[32], b[32], c[32], w[1024];
+    fprintf(out, "  %s at %s: %s", mtr_stall_kind_names[s->kind], mtr_human_ns(s->ts, a),
+            mtr_human_ns(s->duration_ns, b));
+    if (s->kind == MTR_STALL_REALLOC_GROWTH)
+        fprintf(out, ", %llu moves copied %s to grow a block to %s\n",
+                (unsigned long long)s->pieces, mtr_human_bytes(s->bytes, c),
+                mtr_human_bytes(s->block_size, w));
+    else
+        fprintf(out, ", %s in %llu piece%s\n", mtr_human_bytes(s->bytes, c),
+                (unsigned long long)s->pieces, s->pieces == 1 ? "" : "s");
+    if (s->kind == MTR_STALL_FLUSH)
+        fprintf(out, "      after %s in which this code accumulated without copying\n",
+                mtr_human_ns(s->quiet_ns, a));
+    if (s->kind == MTR_STALL_FLUSH && s->recurrences > 1)
+        fprintf(out, "      flush %u of %u%s%s%s\n", s->occurrence, s->recurrences,
+                s->period_ns ? ", " : "", s->period_ns ? mtr_human_ns(s->period_ns, a) : "",
+                s->period_ns ? " after the previous one" : "");
+    fprintf(out, "      by %s\n", mtr_text_where(f, s->stack, w, sizeof w));
+    if (s->kind != MTR_STALL_REALLOC_GROWTH && s->alloc_stack)
+        fprintf(out, "      into a block allocated at %s\n",
+                mtr_text_where(f, s->alloc_stack, w, sizeof w));
+}
+
+/* "N <what>s, B in all, T spent copying, from F to L": the group's line. */
+static void group_line(FILE *out, const char *kind, const char *what, const mtr_event_group_t *g)
+{
+    char a[32], b[32], c[32], d[32];
+    fprintf(out, "  %-8s %10s in %llu %s, %s spent copying, from %s to %s\n", kind,
+            mtr_human_bytes(g->bytes, a), (unsigned long long)g->count, what,
+            mtr_human_ns(g->duration_ns, b), mtr_human_ns(g->first_ts, c),
+            mtr_human_ns(g->last_ts, d));
+}
+
+static void copies_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped)
+{
+    char w[1024];
+    if (!grouped) {
+        fprintf(out, "\nCOPIES  %zu, largest first\n", r->ncopies);
+        for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
+            copy_text(out, f, &r->copies[i]);
+        return;
+    }
+    fprintf(out, "\nCOPIES  %zu in %zu group%s (kind, code, source and destination), largest first\n",
+            r->ncopies, r->ncopy_groups, r->ncopy_groups == 1 ? "" : "s");
+    for (size_t i = 0; i < r->ncopy_groups && (!top || i < top); i++) {
+        const mtr_event_group_t *g = &r->copy_groups[i];
+        const mtr_copy_t *c = &r->copies[g->example];
+        if (g->count == 1) {
+            copy_text(out, f, c);
+            continue;
+        }
+        group_line(out, mt_kind_name(MT_KINDS_COPY, c->kind), "copies", g);
+        fprintf(out, "      at %s\n", mtr_text_where(f, c->stack, w, sizeof w));
+        owner_line(out, f, "from", &c->from);
+        owner_line(out, f, "into", &c->to);
+    }
+}
+
+static void stalls_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, int grouped)
+{
+    char w[1024];
+    if (!grouped) {
+        fprintf(out, "\nSTALLS  %zu\n", r->nstalls);
+        for (size_t i = 0; i < r->nstalls; i++)
+            stall_text(out, f, &r->stalls[i]);
+        return;
+    }
+    fprintf(out, "\nSTALLS  %zu in %zu group%s, most time first\n", r->nstalls, r->nstall_groups,
+            r->nstall_groups == 1 ? "" : "s");
+    for (size_t i = 0; i < r->nstall_groups; i++) {
+        const mtr_event_group_t *g = &r->stall_groups[i];
+        const mtr_stall_t *s = &r->stalls[g->example];
+        if (g->count == 1) {
+            stall_text(out, f, s);
+            continue;
+        }
+        group_line(out, mtr_stall_kind_names[s->kind], "stalls", g);
+        fprintf(out, "      by %s\n", mtr_text_where(f, s->stack, w, sizeof w));
+        if (s->kind != MTR_STALL_REALLOC_GROWTH && s->alloc_stack)
+            fprintf(out, "      into blocks allocated at %s\n",
+                    mtr_text_where(f, s->alloc_stack, w, sizeof w));
+    }
+}
+
+void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped)
 {
     char a[32], b[32], c[32], w[1024];
     if (r->warning[0])
@@ -168,34 +254,8 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
         }
     }
 
-    fprintf(out, "\nCOPIES  %zu, largest first\n", r->ncopies);
-    for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
-        copy_text(out, f, &r->copies[i]);
-
-    fprintf(out, "\nSTALLS  %zu\n", r->nstalls);
-    for (size_t i = 0; i < r->nstalls; i++) {
-        const mtr_stall_t *s = &r->stalls[i];
-        fprintf(out, "  %s at %s: %s", mtr_stall_kind_names[s->kind], mtr_human_ns(s->ts, a),
-                mtr_human_ns(s->duration_ns, b));
-        if (s->kind == MTR_STALL_REALLOC_GROWTH)
-            fprintf(out, ", %llu moves copied %s to grow a block to %s\n",
-                    (unsigned long long)s->pieces, mtr_human_bytes(s->bytes, c),
-                    mtr_human_bytes(s->block_size, w));
-        else
-            fprintf(out, ", %s in %llu piece%s\n", mtr_human_bytes(s->bytes, c),
-                    (unsigned long long)s->pieces, s->pieces == 1 ? "" : "s");
-        if (s->kind == MTR_STALL_FLUSH)
-            fprintf(out, "      after %s in which this code accumulated without copying\n",
-                    mtr_human_ns(s->quiet_ns, a));
-        if (s->kind == MTR_STALL_FLUSH && s->recurrences > 1)
-            fprintf(out, "      flush %u of %u%s%s%s\n", s->occurrence, s->recurrences,
-                    s->period_ns ? ", " : "", s->period_ns ? mtr_human_ns(s->period_ns, a) : "",
-                    s->period_ns ? " after the previous one" : "");
-        fprintf(out, "      by %s\n", mtr_text_where(f, s->stack, w, sizeof w));
-        if (s->kind != MTR_STALL_REALLOC_GROWTH && s->alloc_stack)
-            fprintf(out, "      into a block allocated at %s\n",
-                    mtr_text_where(f, s->alloc_stack, w, sizeof w));
-    }
+    copies_text(out, r, f, top, grouped);
+    stalls_text(out, r, f, grouped);
 
     fprintf(out, "\nLEAKS  %s in %zu stack%s still live at the end\n",
             mtr_human_bytes(r->leaked_bytes, a), r->nleaks, r->nleaks == 1 ? "" : "s");
