@@ -42,9 +42,23 @@ static const char *base(const char *path)
     return s ? s + 1 : path;
 }
 
+/* A Python file with its package: zarr/core.py, not core.py among many */
+static const char *py_path(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    if (!s)
+        return path;
+    const char *p = s;
+    while (p > path && p[-1] != '/')
+        p--;
+    return p > path || *path == '/' ? p : path;
+}
+
 static void frame_text(const mtr_sframe_t *fr, char *buf, size_t cap)
 {
-    if (fr->function && fr->file)
+    if (fr->python)
+        snprintf(buf, cap, "%s (%s:%d)", fr->function, py_path(fr->file), fr->line);
+    else if (fr->function && fr->file)
         snprintf(buf, cap, "%s (%s:%d)", fr->function, base(fr->file), fr->line);
     else if (fr->function)
         snprintf(buf, cap, "%s (%s)", fr->function, fr->module ? base(fr->module) : "?");
@@ -57,7 +71,7 @@ static void frame_text(const mtr_sframe_t *fr, char *buf, size_t cap)
 void mtr_text_stack(FILE *out, mtr_frames_t *f, uint32_t stack, const char *indent, int depth)
 {
     const mtr_sframe_t *fr;
-    size_t n = mtr_frames_get(f, stack, &fr);
+    size_t n = mtr_frames_shown(f, stack, &fr);
     char buf[1024];
     for (size_t i = 0; i < n && (int)i < depth; i++) {
         frame_text(&fr[i], buf, sizeof buf);
@@ -71,11 +85,23 @@ void mtr_text_stack(FILE *out, mtr_frames_t *f, uint32_t stack, const char *inde
 
 const char *mtr_text_where(mtr_frames_t *f, uint32_t stack, char *buf, size_t cap)
 {
-    const mtr_sframe_t *fr = mtr_frames_caller(f, stack);
-    if (!fr)
+    const mtr_sframe_t *work = mtr_frames_caller(f, stack);
+    if (!work) {
         snprintf(buf, cap, "(no stack)");
-    else
-        frame_text(fr, buf, cap);
+        return buf;
+    }
+    mtr_sframe_t w = *work; /* the next call reuses the frames' buffer */
+    const mtr_sframe_t *py = mtr_frames_python_caller(f, stack);
+    /* the eval loop is not work a person asked for: the Python line is */
+    int eval = w.function && !strncmp(w.function, "_PyEval_", 8);
+    if (!py || w.python || eval) {
+        frame_text(py && eval ? py : &w, buf, cap);
+        return buf;
+    }
+    char a[512], b[512];
+    frame_text(&w, a, sizeof a);
+    frame_text(py, b, sizeof b);
+    snprintf(buf, cap, "%s, called from %s", a, b);
     return buf;
 }
 
@@ -88,7 +114,10 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
         fprintf(out, "      %s: file mapping of %s\n", label, mtr_human_bytes(o->size, b));
     else
         fprintf(out, "      %s: %s %s allocated at %s\n", label, mtr_human_bytes(o->size, b),
-                o->mapping ? "mapping" : "block", mtr_text_where(f, o->stack, w, sizeof w));
+                o->mapping == MTR_MAP_ARENA ? "allocator arena"
+                : o->mapping                ? "mapping"
+                                            : "block",
+                mtr_text_where(f, o->stack, w, sizeof w));
 }
 
 static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)
@@ -130,19 +159,20 @@ static void stall_text(FILE *out, mtr_frames_t *f, const mtr_stall_t *s)
                 mtr_text_where(f, s->alloc_stack, w, sizeof w));
 }
 
-/* "N <what>s, B in all, T spent copying, from F to L": the group's line. */
-static void group_line(FILE *out, const char *kind, const char *what, const mtr_event_group_t *g)
+/* "B in N <what>, T spent copying, from F to L, <how> WHERE": the group's
+ * line, shaped like one copy's. */
+static void group_line(FILE *out, mtr_frames_t *f, const char *kind, const char *what,
+                       const mtr_event_group_t *g, const char *how, uint32_t stack)
 {
-    char a[32], b[32], c[32], d[32];
-    fprintf(out, "  %-8s %10s in %llu %s, %s spent copying, from %s to %s\n", kind,
+    char a[32], b[32], c[32], d[32], w[1024];
+    fprintf(out, "  %-8s %10s in %llu %s, %s spent copying, from %s to %s, %s %s\n", kind,
             mtr_human_bytes(g->bytes, a), (unsigned long long)g->count, what,
             mtr_human_ns(g->duration_ns, b), mtr_human_ns(g->first_ts, c),
-            mtr_human_ns(g->last_ts, d));
+            mtr_human_ns(g->last_ts, d), how, mtr_text_where(f, stack, w, sizeof w));
 }
 
 static void copies_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped)
 {
-    char w[1024];
     if (!grouped) {
         fprintf(out, "\nCOPIES  %zu, largest first\n", r->ncopies);
         for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
@@ -158,12 +188,13 @@ static void copies_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_
             copy_text(out, f, c);
             continue;
         }
-        group_line(out, mt_kind_name(MT_KINDS_COPY, c->kind), "copies", g);
-        fprintf(out, "      at %s\n", mtr_text_where(f, c->stack, w, sizeof w));
+        group_line(out, f, mt_kind_name(MT_KINDS_COPY, c->kind), "copies", g, "at", c->stack);
         owner_line(out, f, "from", &c->from);
         owner_line(out, f, "into", &c->to);
     }
 }
+
+#define FLUSHES_SHOWN 10
 
 static void stalls_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, int grouped)
 {
@@ -183,8 +214,21 @@ static void stalls_text(FILE *out, const mtr_report_t *r, mtr_frames_t *f, int g
             stall_text(out, f, s);
             continue;
         }
-        group_line(out, mtr_stall_kind_names[s->kind], "stalls", g);
-        fprintf(out, "      by %s\n", mtr_text_where(f, s->stack, w, sizeof w));
+        group_line(out, f, mtr_stall_kind_names[s->kind], "stalls", g, "by", s->stack);
+        if (s->kind == MTR_STALL_FLUSH) {
+            /* how the flushes recur is what tells an accumulator: each one */
+            size_t shown = 0;
+            for (size_t k = 0; k < r->nstalls; k++) {
+                const mtr_stall_t *m = &r->stalls[k];
+                if (m->kind != s->kind || m->stack != s->stack || m->alloc_stack != s->alloc_stack)
+                    continue;
+                if (shown++ < FLUSHES_SHOWN)
+                    stall_text(out, f, m);
+            }
+            if (shown > FLUSHES_SHOWN)
+                fprintf(out, "    ... %zu more flushes\n", shown - FLUSHES_SHOWN);
+            continue;
+        }
         if (s->kind != MTR_STALL_REALLOC_GROWTH && s->alloc_stack)
             fprintf(out, "      into blocks allocated at %s\n",
                     mtr_text_where(f, s->alloc_stack, w, sizeof w));

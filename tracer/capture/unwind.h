@@ -52,8 +52,9 @@ typedef struct mt_unwind_cache {
 
 void mt_unwind_init(void);
 /* Captures up to max frames into ips and their mt_stack_hash (stacks.h)
- * into *hash. */
-int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash);
+ * into *hash; with sps, also each frame's stack pointer (the callee's
+ * CFA): frame i's locals lie in [sps[i], sps[i + 1]). */
+int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, uint64_t *hash);
 /* Code may have been unmapped (dlclose): every cached rule is suspect. */
 void mt_unwind_forget(void);
 /* How many captures the fast path handed to libunwind (for meta). */
