@@ -192,6 +192,29 @@ START_TEST(extra_copies_payload_plus_one_copy)
 }
 END_TEST
 
+/* Extra copies count copies of the payload, not large buffers: a 60 MiB
+ * block the program filled itself is none, the same block filled by a
+ * 60 MiB copy is one. */
+START_TEST(extra_copies_of_the_payload_only)
+{
+    for (int copied = 0; copied < 2; copied++) {
+        new_trace();
+        uint32_t arr = stack1(0x1), own = stack1(0x2), cp = stack1(0x3);
+        tg_alloc(1, 10, 0x7f0000000000, 100 * MiB, arr);
+        tg_alloc(1, 20, 0x7f1000000000, 60 * MiB, own);
+        if (copied)
+            tg_copy(1, 30, MS, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000, 60 * MiB, 1, cp);
+        tg_close(50 * MS, 1);
+        const mtr_report_t *r = analyze();
+        ck_assert_uint_eq(r->peak.total_bytes, 160 * MiB);
+        ck_assert_uint_eq(r->nbuffers, 2);
+        ck_assert_int_eq(r->extra_copies, copied);
+        mtr_report_free(&rep);
+        mtr_trace_close(trace);
+    }
+}
+END_TEST
+
 START_TEST(extra_copies_small_blocks_joined)
 {
     new_trace();
@@ -582,6 +605,7 @@ Suite *analyze_suite(void)
     tcase_add_test(t, extra_copies_payload_alone);
     tcase_add_test(t, extra_copies_payload_plus_one_copy);
     tcase_add_test(t, extra_copies_small_blocks_joined);
+    tcase_add_test(t, extra_copies_of_the_payload_only);
     tcase_add_test(t, like_fills_merged);
     tcase_add_test(t, stall_large_copy);
     tcase_add_test(t, stall_accumulator_flush_recurs);

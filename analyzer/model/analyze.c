@@ -372,15 +372,6 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
             r->baseline_bytes = c.stair[i].before;
             break;
         }
-    if (r->payload_bytes) {
-        double units = (double)(r->peak.total_bytes > r->baseline_bytes
-                                    ? r->peak.total_bytes - r->baseline_bytes : 0) /
-                       (double)r->payload_bytes;
-        r->extra_copies = (int64_t)llround(units) - 1;
-        if (r->extra_copies < 0)
-            r->extra_copies = 0;
-    }
-
     c.pass = 2;
     if (c.peak_index && replay(&c, err, cap) < 0)
         goto fail;
@@ -388,6 +379,7 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         uint64_t total;
         r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
         mtr_explain_peak(r, c.live, nstacks);
+        mtr_count_extra_copies(r);
     }
     mtr_find_stalls(r, opt, c.growth, c.ngrowth);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);

@@ -74,6 +74,28 @@ static int buf_cmp(const void *a, const void *b)
     return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
+/* A buffer holds a copy of the payload when it is payload-sized (at least
+ * three quarters of it: a codec's output of incompressible data, a
+ * worst-case bound) or copies filled at least half a payload of it.  A
+ * large buffer the program filled itself, smaller than that (a string it
+ * grew), is memory, not a copy.  Each counts the payloads it holds. */
+void mtr_count_extra_copies(mtr_report_t *r)
+{
+    uint64_t p = r->payload_bytes;
+    int64_t units = 0;
+    for (size_t k = 0; p && k < r->nbuffers; k++) {
+        const mtr_peak_buffer_t *b = &r->buffers[k];
+        uint64_t filled = 0;
+        for (size_t i = 0; i < b->nfill; i++)
+            filled += r->fills[b->first_fill + i].bytes;
+        if (b->bytes * 4 < p * 3 && filled * 2 < p)
+            continue;
+        int64_t n = (int64_t)((b->bytes + p / 2) / p);
+        units += n > 0 ? n : 1;
+    }
+    r->extra_copies = units > 1 ? units - 1 : 0;
+}
+
 void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks)
 {
     uint64_t half = (r->payload_bytes + 1) / 2;
