@@ -42,8 +42,10 @@
  * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
  *               anonymous memory, 2 for an allocator's arena (pymalloc's:
  *               memory that many small objects share, never one buffer of
- *               the program's); meaningful on mmap rows, an munmap or
- *               mremap applies to whatever range it covers.
+ *               the program's); meaningful on mmap rows, an munmap,
+ *               mremap, mprotect or madvise applies to whatever range it
+ *               covers.  mprotect rows (schema 2) carry the new prot;
+ *               madvise rows (schema 2) the advice in flags.
  * py_code       one row per Python code object a stack names (format/pyframe.h):
  *               its file, qualified name, first line, and co_linetable as it
  *               was (CPython 3.11's location table), resolved offline.

@@ -13,7 +13,7 @@
 #define MiB (1024ull * 1024)
 
 typedef struct {
-    uint64_t groups, group0_count, group0_bytes;
+    uint64_t groups, group0_count, group0_bytes, peak_total, reserved;
     uint64_t copies, copied_bytes, remaps, stalls, realloc_copies, growth_stalls;
     uint64_t gathers, gather_bytes, gather_pieces, gather_ns, gather_span_ns, growth_ns;
     int64_t extra_copies;
@@ -48,6 +48,8 @@ static facts_t trace_env_facts(char *const argv[], char *const env[], double sta
     f.stalls = r.nstalls;
     f.extra_copies = r.extra_copies;
     f.groups = r.ncopy_groups;
+    f.peak_total = r.peak.total_bytes;
+    f.reserved = r.peak.reserved_bytes;
     if (r.ncopy_groups) {
         f.group0_count = r.copy_groups[0].count;
         f.group0_bytes = r.copy_groups[0].bytes;
@@ -192,6 +194,27 @@ START_TEST(one_line_one_group)
 }
 END_TEST
 
+/* 4 GiB reserved PROT_NONE, 64 MiB of it committed with mprotect and
+ * written: memory peaks at 64 MiB (and the 4 KiB of stdout's buffer), the
+ * reservation is address space, shown apart. */
+START_TEST(reservation_is_address_space)
+{
+    char *argv[] = {FIXTURE("reserve"), NULL};
+    facts_t f = trace_facts(argv, 5);
+    ck_assert_uint_ge(f.peak_total, 64 * MiB);
+    ck_assert_uint_le(f.peak_total, 64 * MiB + 64 * 1024);
+    ck_assert_uint_eq(f.reserved, 4096 * MiB);
+    sqlite3 *sql = th_open(db);
+    ck_assert_int_eq(th_int(sql, "SELECT count(*) FROM mappings WHERE kind = 'mprotect' AND "
+                                 "size = 4194304 AND prot = 3"),
+                     16);
+    ck_assert_int_eq(th_int(sql, "SELECT count(*) FROM mappings WHERE kind = 'madvise' AND "
+                                 "flags = 4"),
+                     1);
+    sqlite3_close(sql);
+}
+END_TEST
+
 Suite *copies_suite(void)
 {
     Suite *s = suite_create("copies");
@@ -202,6 +225,7 @@ Suite *copies_suite(void)
     tcase_add_test(t, python_list_growth_is_not_a_stall);
     tcase_add_test(t, spread_gather_is_not_a_stall);
     tcase_add_test(t, one_line_one_group);
+    tcase_add_test(t, reservation_is_address_space);
     suite_add_tcase(s, t);
     return s;
 }

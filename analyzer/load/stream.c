@@ -144,6 +144,8 @@ static int advance(mtr_stream_t *s, source_t *src)
         e->old_size = (uint64_t)sqlite3_column_int64(st, 6);
         e->anon = sqlite3_column_int(st, 7);
         e->stack = (uint32_t)sqlite3_column_int64(st, 8);
+        e->prot = sqlite3_column_int(st, 9);
+        e->flags = sqlite3_column_int(st, 10);
     }
     return 1;
 }
@@ -222,8 +224,8 @@ mtr_stream_t *mtr_stream_open(mtr_trace_t *t, char *err, size_t errcap)
                                   : "SELECT ts_ns, tid, end_ns, kind, src, dst, bytes, pieces,"
                                     " stack, id, NULL FROM copies ORDER BY ts_ns, id",
                    0, 1, 0) < 0 ||
-        add_source(s, "SELECT ts_ns, tid, kind, addr, size, old_addr, old_size, anon, stack"
-                      " FROM mappings ORDER BY ts_ns, id", 0, 0, 0) < 0)
+        add_source(s, "SELECT ts_ns, tid, kind, addr, size, old_addr, old_size, anon, stack,"
+                      " prot, flags FROM mappings ORDER BY ts_ns, id", 0, 0, 0) < 0)
         goto bad;
     for (size_t i = 0; i < s->nsrc; i++)
         if (advance(s, &s->src[i]))

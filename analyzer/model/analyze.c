@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "analyzer/grow.h"
 #include "analyzer/load/stream.h"
@@ -234,18 +235,30 @@ static void apply(ctx_t *c, const mtr_event_t *e)
         if (c->pass == 1)
             on_copy(c, e);
         break;
-    case MTR_EV_MMAP:
+    case MTR_EV_MMAP: {
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
+        int reserved = e->anon == 1 && e->prot == PROT_NONE;
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
-                          .mapping = e->anon == 2 ? MTR_MAP_ARENA
-                                     : e->anon  ? MTR_MAP_ANON : MTR_MAP_FILE};
-        if (e->anon == 1) /* an arena is no candidate for the payload */
+                          .mapping = reserved    ? MTR_MAP_RESERVED
+                                     : e->anon == 2 ? MTR_MAP_ARENA
+                                     : e->anon      ? MTR_MAP_ANON : MTR_MAP_FILE};
+        if (e->anon == 1 && !reserved) /* an arena is no candidate for the payload */
             note_size(c, e->size, e->stack);
-        if (e->anon)
+        if (e->anon && !reserved)
             c->anon += e->size;
         mtr_blocks_add(c->live, &b);
         c->r->totals.mmaps += c->pass == 1;
         break;
+    }
+    case MTR_EV_MPROTECT: {
+        int64_t made = mtr_blocks_protect(c->live, e->addr, e->size, e->prot == PROT_NONE);
+        c->anon = (uint64_t)((int64_t)c->anon + made);
+        if (made > 0) /* committed: as good as a new mapping */
+            note_size(c, (uint64_t)made, e->stack);
+        break;
+    }
+    /* MTR_EV_MADVISE: the pages stay the program's to touch (a later touch
+     * brings them back, out of the tracer's sight), so memory stays. */
     case MTR_EV_MUNMAP:
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         c->r->totals.munmaps += c->pass == 1;
@@ -257,7 +270,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
                           .mapping = kind};
-        if (kind != MTR_MAP_FILE)
+        if (kind == MTR_MAP_ANON || kind == MTR_MAP_ARENA)
             c->anon += e->size;
         mtr_blocks_add(c->live, &b);
         break;
@@ -304,6 +317,9 @@ static int replay(ctx_t *c, char *err, size_t cap)
             sample(c, rel(c, ev->ts));
             if (c->heap > c->r->peak.heap_bytes)
                 c->r->peak.heap_bytes = c->heap;
+            uint64_t reserved = mtr_blocks_reserved(c->live);
+            if (reserved > c->r->peak.reserved_bytes)
+                c->r->peak.reserved_bytes = reserved;
             if (total > c->r->peak.total_bytes) {
                 c->r->peak.total_bytes = total;
                 c->r->peak.heap_at_peak = c->heap;

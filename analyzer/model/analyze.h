@@ -98,6 +98,9 @@ typedef struct mtr_report {
     struct {
         uint64_t heap_bytes;  /* the heap's own maximum */
         uint64_t total_bytes; /* heap + anonymous mappings, maximum */
+        /* address space reserved (anonymous PROT_NONE), maximum: apart from
+         * memory, which counts what the program can touch */
+        uint64_t reserved_bytes;
         uint64_t heap_at_peak, time_ns; /* time relative to the start */
         mtr_stack_use_t *stacks;
         size_t nstacks;

@@ -16,7 +16,8 @@ typedef struct {
 static void group_add(const mtr_block_t *b, void *arg)
 {
     group_t *g = arg;
-    if (b->mapping == MTR_MAP_FILE || (g->heap_only && b->mapping) || b->stack >= g->n)
+    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_RESERVED ||
+        (g->heap_only && b->mapping) || b->stack >= g->n)
         return;
     g->use[b->stack].stack = b->stack;
     g->use[b->stack].bytes += b->size;
@@ -61,7 +62,8 @@ static void find_buffers(const mtr_block_t *b, void *arg)
 {
     bufscan_t *s = arg;
     mtr_report_t *r = s->r;
-    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA || b->size < s->half)
+    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA ||
+        b->mapping == MTR_MAP_RESERVED || b->size < s->half)
         return;
     mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
                             .ts = rel(r, b->ts), .stack = b->stack};

@@ -43,7 +43,8 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
     static const char *const kinds[] = {[MTR_MAP_NONE] = "heap",
                                         [MTR_MAP_ANON] = "anonymous mapping",
                                         [MTR_MAP_FILE] = "file mapping",
-                                        [MTR_MAP_ARENA] = "allocator arena"};
+                                        [MTR_MAP_ARENA] = "allocator arena",
+                                        [MTR_MAP_RESERVED] = "reserved address space"};
     mtr_jw_obj(w);
     mtr_jw_ku64(w, "address", addr);
     mtr_jw_key(w, "allocation");
@@ -134,6 +135,7 @@ void mtr_json_peak(mtr_jsonw_t *w, const mtr_report_t *r)
     mtr_jw_ku64(w, "heap_bytes", r->peak.heap_bytes);
     mtr_jw_ku64(w, "total_bytes", r->peak.total_bytes);
     mtr_jw_ku64(w, "heap_at_peak_bytes", r->peak.heap_at_peak);
+    mtr_jw_ku64(w, "reserved_bytes", r->peak.reserved_bytes);
     mtr_jw_ku64(w, "time_ns", r->peak.time_ns);
 }
 

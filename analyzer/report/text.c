@@ -114,8 +114,9 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
         fprintf(out, "      %s: file mapping of %s\n", label, mtr_human_bytes(o->size, b));
     else
         fprintf(out, "      %s: %s %s allocated at %s\n", label, mtr_human_bytes(o->size, b),
-                o->mapping == MTR_MAP_ARENA ? "allocator arena"
-                : o->mapping                ? "mapping"
+                o->mapping == MTR_MAP_ARENA      ? "allocator arena"
+                : o->mapping == MTR_MAP_RESERVED ? "reserved address space"
+                : o->mapping                     ? "mapping"
                                             : "block",
                 mtr_text_where(f, o->stack, w, sizeof w));
 }
@@ -270,6 +271,9 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
                 (unsigned long long)u->count, u->count == 1 ? "" : "s");
         mtr_text_stack(out, f, u->stack, "      ", 6);
     }
+    if (r->peak.reserved_bytes)
+        fprintf(out, "\nADDRESS SPACE  %s reserved (PROT_NONE, not memory) at its highest\n",
+                mtr_human_bytes(r->peak.reserved_bytes, a));
 
     fprintf(out, "\nEXTRA COPIES  %lld (payload %s, baseline %s, peak %s)\n",
             (long long)r->extra_copies, mtr_human_bytes(r->payload_bytes, a),

@@ -25,6 +25,8 @@ enum {
     MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
     MT_RAW_MUNMAP,      /* addr, size */
     MT_RAW_MREMAP,      /* addr (new), size (new), aux = old addr, aux2 = old size */
+    MT_RAW_PROTECT,     /* addr, size, sub = MT_MAP_MPROTECT | MT_MAP_MADVISE,
+                         * aux = prot or advice */
 };
 
 /* One event as the writer sees it. */

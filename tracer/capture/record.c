@@ -3,6 +3,8 @@
  * large, what is a copy and what is a gather lives here, not in the hooks. */
 #include "tracer/capture/record.h"
 
+#include <sys/mman.h>
+
 #include "format/kinds.h"
 #include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
@@ -185,4 +187,31 @@ void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t
                                      .size = len, .aux = (uintptr_t)old, .aux2 = old_len,
                                      .stack = stack});
     leave();
+}
+
+/* A range's protection: PROT_NONE is a reservation (V8's CodeRange,
+ * allocators' guard regions), address space the program cannot touch, made
+ * memory piece by piece with mprotect. */
+static void protect_event(int kind, void *addr, size_t len, int arg)
+{
+    mt_thread_t *t = enter();
+    if (!t)
+        return;
+    mt_stack_id_t stack = mt_thread_stack(t);
+    mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_PROTECT, .sub = (uint16_t)kind, .ts = mt_now(),
+                                     .addr = (uintptr_t)addr, .size = len,
+                                     .aux = (uint64_t)(uint32_t)arg, .stack = stack});
+    leave();
+}
+
+void mt_record_mprotect(void *addr, size_t len, int prot)
+{
+    protect_event(MT_MAP_MPROTECT, addr, len, prot);
+}
+
+/* Only advice that gives pages back is worth a row. */
+void mt_record_madvise(void *addr, size_t len, int advice)
+{
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE)
+        protect_event(MT_MAP_MADVISE, addr, len, advice);
 }

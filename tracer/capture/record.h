@@ -41,6 +41,9 @@ void mt_record_copy(int kind, void *dst, const void *src, size_t n, uint64_t t0,
 void mt_record_mmap(void *addr, size_t len, int prot, int flags, int fd);
 void mt_record_munmap(void *addr, size_t len, uint64_t t0);
 void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t0);
+/* After a successful mprotect or madvise of [addr, addr + len). */
+void mt_record_mprotect(void *addr, size_t len, int prot);
+void mt_record_madvise(void *addr, size_t len, int advice);
 /* Ends the calling thread's open gathers (at exit and exec). */
 void mt_record_end_gathers(void);
 

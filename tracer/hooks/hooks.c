@@ -34,6 +34,8 @@
     X(mmap, void *, (void *, size_t, int, int, int, off_t))                    \
     X(munmap, int, (void *, size_t))                                           \
     X(mremap, void *, (void *, size_t, size_t, int, ...))                      \
+    X(mprotect, int, (void *, size_t, int))                                    \
+    X(madvise, int, (void *, size_t, int))                                     \
     X(memcpy, void *, (void *, const void *, size_t))                          \
     X(memmove, void *, (void *, const void *, size_t))                         \
     X(mempcpy, void *, (void *, const void *, size_t))                         \
@@ -284,6 +286,21 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         mt_record_mremap(old, old_len, p, len, t0);
     return p;
 }
+
+#define RANGE_HOOK(name, record)                                               \
+    MT_EXPORT int name(void *addr, size_t len, int arg)                        \
+    {                                                                          \
+        if (!RESOLVED(name)) {                                                 \
+            errno = ENOSYS;                                                    \
+            return -1;                                                         \
+        }                                                                      \
+        int rc = real.name(addr, len, arg);                                    \
+        if (rc == 0 && tracing())                                              \
+            record(addr, len, arg);                                            \
+        return rc;                                                             \
+    }
+RANGE_HOOK(mprotect, mt_record_mprotect)
+RANGE_HOOK(madvise, mt_record_madvise)
 
 /* ---- copies ---- */
 

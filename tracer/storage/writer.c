@@ -103,6 +103,12 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MUNMAP, r->addr, r->size, 0, 0, 0, 0, -1, 0,
                         (mt_node_id_t){0});
         break;
+    case MT_RAW_PROTECT:
+        mt_sink_mapping(r->ts, b->tid, r->sub, r->addr, r->size, 0, 0,
+                        r->sub == MT_MAP_MPROTECT ? (int)r->aux : 0,
+                        r->sub == MT_MAP_MADVISE ? (int)r->aux : 0, -1, 0,
+                        mt_trie_node_of(r->stack));
+        break;
     case MT_RAW_MREMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MREMAP, r->addr, r->size, r->aux, r->aux2, 0, 0,
                         -1, 0, mt_trie_node_of(r->stack));

@@ -483,7 +483,8 @@
 
   // ---- tables ----
 
-  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena'];
+  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena',
+              'reserved address space'];
 
   function ownerText(o) {
     return fmtBytes(o.b) + ' ' + MAPS[o.map] + ' allocated at ' + caller(o.s);
