@@ -25,7 +25,8 @@
     return e;
   }
 
-  /* the same units as the text report: 1024-based, three digits */
+  /* format/size.h's mt_size_text, the one way sizes are shown: 1024-based,
+   * three significant digits */
   function fmtBytes(n) {
     var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
     while (n >= 1024 && i < 4) { n /= 1024; i++; }
