@@ -177,7 +177,8 @@ stalls_md() { # RUN: one row per stall kind
     echo
     echo "\`workload-accumulate\`: CPython's lazy StringIO join (accu) and a buffer"
     echo "grown by realloc, with the stalls \`memtrace-report\` detects (pieces of a"
-    echo "realloc-growth are its moves)."
+    echo "realloc-growth are its moves; past glibc's mmap threshold a move is an mremap,"
+    echo "a remap that copies nothing, so the realloc run's stalls are its gathers)."
     echo
     echo "| Run | Arguments | Peak | Time |"
     echo "|-----|-----------|------|------|"
