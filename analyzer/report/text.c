@@ -40,8 +40,10 @@ static const char *py_path(const char *path)
 
 static void frame_text(const mtr_sframe_t *fr, char *buf, size_t cap)
 {
-    if (fr->python)
+    if (fr->python && fr->file)
         snprintf(buf, cap, "%s (%s:%d)", fr->function, py_path(fr->file), fr->line);
+    else if (fr->python)
+        snprintf(buf, cap, "%s", fr->function);
     else if (fr->function && fr->file)
         snprintf(buf, cap, "%s (%s:%d)", fr->function, base(fr->file), fr->line);
     else if (fr->function)

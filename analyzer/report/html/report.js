@@ -66,7 +66,7 @@
 
   function frameText(i) {
     var f = D.frames[i];
-    if (f[5] === PYTHON) return f[0] + ' (' + pyPath(f[1]) + ':' + f[2] + ')';
+    if (f[5] === PYTHON) return f[1] ? f[0] + ' (' + pyPath(f[1]) + ':' + f[2] + ')' : f[0];
     if (f[0] && f[1]) return f[0] + ' (' + base(f[1]) + ':' + f[2] + ')';
     if (f[0]) return f[0] + ' (' + base(frameModule(f)) + ')';
     return funcName(i);
