@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analyzer/cli/options.h"
 #include "format/meta.h"
 #include "tests/helpers.h"
 #include "tracer/config.h"
@@ -83,6 +84,7 @@ START_TEST(launcher_help_lists_every_option)
         HAS(out, "(default: 64; MEMTRACE_DEPTH)");
         HAS(out, "(default: " MT_DEFAULT_OUTPUT "; MEMTRACE_OUTPUT)");
         HAS(out, "  -q ");
+        ck_assert_ptr_null(strstr(out, "(null)")); /* a setting without its help line */
     }
     char *v[] = {MEMTRACE, "--version", NULL};
     ck_assert_int_eq(run(v), 0);
@@ -183,6 +185,11 @@ START_TEST(report_help_lists_each_subcommands_options)
         ck_assert_str_eq(err, "");
         for (int k = 0; k < 3; k++)
             HAS(out, cases[i].has[k]);
+    }
+    for (int i = 0; i < MTR_OPTS; i++) { /* every option has its help line */
+        const char *def;
+        ck_assert_ptr_nonnull(mtr_cli_option_help(i, &def));
+        ck_assert_ptr_nonnull(def);
     }
     char *gate[] = {REPORT, "gate", "-h", NULL};
     ck_assert_int_eq(run(gate), 0);

@@ -80,7 +80,7 @@ START_TEST(each_budget_passes_and_fails)
     /* the budget, the measured value, and the stack with its Python frames */
     HAS("memtrace budget max_extra_copies=0 broken: extra copies 1 exceed --max-extra-copies 0\n"
         "the largest copy (memmove of 100.0 MiB), at:\n");
-    HAS("memtrace budget max_copied='50 MB' broken: copied 100 MiB exceeds --max-copied 50 MiB");
+    HAS("memtrace budget max_copied='50 MB' broken: copied 100 MiB exceeds --max-copied 50.0 MiB");
     HAS("memtrace budget max_peak='150 MB' broken: peak ");
     HAS("memtrace budget max_stalls=0 broken: stalls 1 exceed --max-stalls 0");
     HAS("    copy_once (" SUITE_PY ":13)\n    test_extra_copies_over (" SUITE_PY ":24)\n");

@@ -115,18 +115,47 @@ static int64_t alloc_stack(const char *db, uint64_t size)
     return node;
 }
 
-static void deep_copy_with(const char *python)
+#define DEEP_FRAMES "third@deep.py:8 second@deep.py:12 first@deep.py:17 <module>@deep.py:20"
+
+/* deep.py's copy under python with the extra settings given. */
+static void deep_copy(const char *python, char *const extra[], pystack_t *p)
 {
     char db[512];
     snprintf(db, sizeof db, "%s/deep.db", th_tempdir());
-    ck_assert_int_eq(traced(python, db, SCRIPT("deep.py"), NULL), 0);
+    ck_assert_int_eq(traced(python, db, SCRIPT("deep.py"), extra), 0);
+    python_frames(db, copy_stack(db, 1 << 20), p);
+}
+
+static void deep_copy_with(const char *python)
+{
     pystack_t p;
-    python_frames(db, copy_stack(db, 1 << 20), &p);
-    ck_assert_str_eq(p.py, "third@deep.py:8 second@deep.py:12 first@deep.py:17 <module>@deep.py:20");
+    deep_copy(python, NULL, &p);
+    ck_assert_str_eq(p.py, DEEP_FRAMES);
     /* below the native frames of the copy, above the activation that ran them */
     ck_assert_uint_ge(p.first, 2);
     ck_assert_str_eq(p.after, "_PyEval_EvalFrameDefault");
 }
+
+/* The same with every stack taken by libunwind, and with native stacks
+ * cut short: the Python frames keep their order and their place before
+ * the eval loop that ran them, whichever native frames were kept. */
+START_TEST(other_unwinders_and_depths)
+{
+    pystack_t p;
+    deep_copy(PY, (char *const[]){"MEMTRACE_UNWIND=libunwind", NULL}, &p);
+    ck_assert_str_eq(p.py, DEEP_FRAMES);
+    ck_assert_str_eq(p.after, "_PyEval_EvalFrameDefault");
+    for (int depth = 3; depth <= 9; depth++) {
+        char set[32];
+        snprintf(set, sizeof set, "MEMTRACE_DEPTH=%d", depth);
+        deep_copy(PY, (char *const[]){set, NULL}, &p);
+        ck_assert_msg(!strcmp(p.py, DEEP_FRAMES), "depth %d: %s", depth, p.py);
+        ck_assert_msg(!p.after[0] || !strcmp(p.after, "_PyEval_EvalFrameDefault"),
+                      "depth %d: %s after the Python frames", depth, p.after);
+        ck_assert_uint_ge(p.n, (size_t)depth + 4); /* inlined frames add more */
+    }
+}
+END_TEST
 
 START_TEST(copy_three_calls_deep) { deep_copy_with(PY); }
 END_TEST
@@ -397,6 +426,81 @@ START_TEST(zarr_copies_name_zarr_lines)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* diff tells apart two modules' code whose native stacks and Python names
+ * are the same (`<module>` of one.py and of two.py, each imported), and
+ * matches each with itself though its lines moved. */
+START_TEST(diff_matches_python_frames)
+{
+    static char out[1 << 20];
+    const char *dir = th_tempdir();
+    static const char *const sizes[2][2] = {{"1 << 20", "2 << 20"}, {"2 << 20", "1 << 20"}};
+    char dbs[2][600];
+    for (int i = 0; i < 2; i++) {
+        char d[512], path[600], text[256];
+        snprintf(d, sizeof d, "%s/%c", dir, 'a' + i);
+        mkdir(d, 0700);
+        for (int m = 0; m < 2; m++) {
+            snprintf(path, sizeof path, "%s/%s.py", d, m ? "two" : "one");
+            /* the second run's lines move down by one */
+            snprintf(text, sizeof text, "%skeep = bytearray(%s)\n", i ? "# moved\n" : "",
+                     sizes[i][m]);
+            write_file(path, text);
+        }
+        snprintf(path, sizeof path, "%s/main.py", d);
+        write_file(path, "import one\nimport two\n");
+        snprintf(dbs[i], sizeof dbs[i], "%s/run.db", d);
+        ck_assert_int_eq(traced(PY, dbs[i], path, NULL), 0);
+    }
+    char *argv[] = {MT_BUILD_DIR "/memtrace-report", "diff", dbs[0], dbs[1], NULL};
+    ck_assert_int_eq(th_run(argv, NULL, out, sizeof out), 0);
+    /* which pymalloc arena is live at the peak varies: look for the two */
+    const char *shrank = strstr(out, "SHRANK AT THE PEAK");
+    const char *entry = "1.00 MiB  %s: %s, 1 -> 1 block\n"
+                        "      _PyMem_RawMalloc (obmalloc.c:101)\n"
+                        "      bytearray___init___impl (bytearrayobject.c:821)\n"
+                        "      <module> (b/%s.py:2)\n";
+    char one[512], two[512];
+    snprintf(one, sizeof one, entry, "grew", "1.00 MiB -> 2.00 MiB", "one");
+    snprintf(two, sizeof two, entry, "shrank", "2.00 MiB -> 1.00 MiB", "two");
+    const char *g = strstr(out, one), *k = shrank ? strstr(shrank, two) : NULL;
+    ck_assert_msg(shrank && g && g < shrank && k, "%s", out);
+}
+END_TEST
+
+/* Damaged py_code rows: garbage linetables, a missing row, ids no trace
+ * can name; the report still comes, with what it can say. */
+START_TEST(damaged_py_code)
+{
+    static char out[1 << 20];
+    const char *db = trace_script("deep");
+    sqlite3 *s = th_open(db);
+    ck_assert_int_eq(sqlite3_exec(s,
+                                  "UPDATE py_code SET linetable = X'ffffffffffffffffffff8f7f'"
+                                  " WHERE qualname = 'second';"
+                                  "UPDATE py_code SET linetable = X'f07f7f7f7f7f7f7f7f7f7f'"
+                                  " WHERE qualname = 'first';"
+                                  "DELETE FROM py_code WHERE qualname = 'third';"
+                                  "INSERT INTO py_code VALUES(99999999, 'x', 'y', 1, X'');"
+                                  "INSERT INTO py_code VALUES(-5, 'x', 'y', 1, X'00');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    report(db, NULL, out, sizeof out);
+    ck_assert_msg(strstr(out, "<unknown Python code>\n      second (python/deep.py:0)\n"), "%s",
+                  out);
+    report(db, "--json", out, sizeof out);
+    ck_assert_ptr_nonnull(strstr(out, "\"function\":\"<unknown Python code>\",\"file\":null"));
+}
+END_TEST
+
 /* Every offset of pylayout.h as gdb reads it from python3.11-dbg's DWARF. */
 START_TEST(layout_matches_gdb)
 {
@@ -426,6 +530,47 @@ START_TEST(layout_matches_gdb)
     }
     pclose(p);
     ck_assert_uint_eq(k, sizeof offs / sizeof offs[0]);
+}
+END_TEST
+
+/* The same offsets compiled against the pyenv interpreter's own internal
+ * headers (3.11.7), where the machine has them. */
+#define PYENV_INCLUDE "/root/.pyenv/versions/3.11.7/include/python3.11"
+START_TEST(layout_matches_headers)
+{
+    if (access(PYENV_INCLUDE "/internal/pycore_frame.h", R_OK) != 0)
+        return;
+    const char *dir = th_tempdir();
+    char src[512], bin[512], cmd[2048];
+    snprintf(src, sizeof src, "%s/off.c", dir);
+    snprintf(bin, sizeof bin, "%s/off", dir);
+    FILE *f = fopen(src, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#define Py_BUILD_CORE 1\n#include <Python.h>\n#include <internal/pycore_frame.h>\n"
+          "#include <internal/pycore_runtime.h>\n#include <stdio.h>\nint main(void) {\n", f);
+#define X(name, off, expr) fprintf(f, "    printf(\"%%ld\\n\", (long)(%s));\n", expr);
+    MT_PY_OFFSETS(X)
+#undef X
+    fputs("    return 0;\n}\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cc -w -I" PYENV_INCLUDE " -o %s %s && %s", bin, src, bin);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    static const struct {
+        const char *name;
+        long off;
+    } want[] = {
+#define X(name, off, expr) {#name, off},
+        MT_PY_OFFSETS(X)
+#undef X
+    };
+    char line[64];
+    size_t k = 0;
+    for (; k < sizeof want / sizeof want[0] && fgets(line, sizeof line, p); k++)
+        ck_assert_msg(atol(line) == want[k].off, "%s: the headers say %ld, pylayout.h %ld",
+                      want[k].name, atol(line), want[k].off);
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_uint_eq(k, sizeof want / sizeof want[0]);
 }
 END_TEST
 
@@ -485,6 +630,7 @@ Suite *python_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, copy_three_calls_deep);
     tcase_add_test(tc, shared_libpython);
+    tcase_add_test(tc, other_unwinders_and_depths);
     tcase_add_test(tc, worker_thread_with_gil_released);
     tcase_add_test(tc, generator_and_coroutine_resumed);
     tcase_add_test(tc, exec_loop_reused_code_addresses);
@@ -496,7 +642,10 @@ Suite *python_suite(void)
     tcase_add_test(tc, reports_name_the_python_line);
     tcase_add_test(tc, stringio_flush_names_the_write);
     tcase_add_test(tc, zarr_copies_name_zarr_lines);
+    tcase_add_test(tc, diff_matches_python_frames);
+    tcase_add_test(tc, damaged_py_code);
     tcase_add_test(tc, layout_matches_gdb);
+    tcase_add_test(tc, layout_matches_headers);
     tcase_add_test(tc, linetable_matches_co_positions);
     suite_add_tcase(s, tc);
     return s;

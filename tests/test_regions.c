@@ -208,7 +208,7 @@ START_TEST(gate_and_diff_take_a_region)
                     NULL};
     ck_assert_int_eq(cmd(mtr_cmd_gate, over), 1);
     ck_assert_str_eq(out, "peak 210 MiB exceeds --max-peak 200 MiB\n"
-                          "copied 100 MiB exceeds --max-copied 99 MiB\n");
+                          "copied 100 MiB exceeds --max-copied 99.0 MiB\n");
     /* the whole run copied 350 MiB */
     char *whole[] = {"gate", db, "--max-copied", "349M", NULL};
     ck_assert_int_eq(cmd(mtr_cmd_gate, whole), 1);

@@ -1,7 +1,6 @@
 /* The help of each subcommand: its usage, then every option it takes with
- * what it does and its default, on stdout.  The texts are indexed by option,
- * so an option added to MTR_CLI_OPTIONS without its line here does not
- * compile. */
+ * what it does and its default, on stdout.  The texts are indexed by option;
+ * tests/test_cli.c fails for an option of MTR_CLI_OPTIONS without its line. */
 #include <stdio.h>
 
 #include "analyzer/cli/options.h"
@@ -12,6 +11,7 @@ static const struct {
     [MTR_OPT_OUTPUT] = {"file to write; - is standard output", "RUN.html beside RUN.db"},
     [MTR_OPT_JSON] = {"print one JSON object instead of text", "off"},
     [MTR_OPT_TOP] = {"stacks and copies listed per list; 0 lists all", "10"},
+    [MTR_OPT_UNGROUPED] = {"copies and stalls one by one instead of in groups", "off"},
     [MTR_OPT_ALL_FRAMES] = {"show interpreter and allocator frames too", "off"},
     [MTR_OPT_MAX_PEAK] = {"budget: peak memory (heap + anonymous mappings)", "none"},
     [MTR_OPT_MAX_EXTRA_COPIES] = {"budget: extra copies of the payload", "none"},

@@ -44,7 +44,7 @@ static char *stack_key(mtr_frames_t *f, uint32_t stack)
         mtr_out_of_memory();
     for (size_t i = 0; i < n; i++) {
         if (fr[i].python) /* lines move between versions of a file; names rarely */
-            fprintf(m, "%s %s\n", fr[i].function, base_name(fr[i].file));
+            fprintf(m, "%s %s\n", fr[i].function, fr[i].file ? base_name(fr[i].file) : "?");
         else if (fr[i].function)
             fprintf(m, "%s\n", fr[i].function);
         else

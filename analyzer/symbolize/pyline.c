@@ -9,6 +9,8 @@
  * Varints are 6 bits a byte, least significant first, 0x40 meaning more. */
 #include "analyzer/symbolize/pyline.h"
 
+#include <limits.h>
+
 typedef struct {
     const uint8_t *p, *end;
 } reader_t;
@@ -27,8 +29,10 @@ static uint64_t varint(reader_t *r)
 
 static int64_t svarint(reader_t *r)
 {
-    uint64_t v = varint(r);
-    return v & 1 ? -(int64_t)(v >> 1) : (int64_t)(v >> 1);
+    uint64_t v = varint(r), mag = v >> 1;
+    if (mag > (uint64_t)INT_MAX + 1) /* damaged; the caller stops at the line */
+        mag = (uint64_t)INT_MAX + 1;
+    return v & 1 ? -(int64_t)mag : (int64_t)mag;
 }
 
 int mtr_pyline(const uint8_t *table, size_t len, int firstlineno, int64_t lasti)
@@ -58,6 +62,8 @@ int mtr_pyline(const uint8_t *table, size_t len, int firstlineno, int64_t lasti)
             r.p += r.p < r.end;
         }
         line += delta;
+        if (line < -(int64_t)INT_MAX || line > INT_MAX)
+            return 0; /* no real table goes there: damaged */
         if (lasti < at + units)
             return located && line > 0 ? (int)line : 0;
         at += units;

@@ -161,10 +161,13 @@ def _culprit(db, region, key, env):
     """The stack behind a broken budget: the largest block live at the peak,
     or the largest copy (the stall) in the test's region."""
     out = subprocess.run([_tool("memtrace-report"), "report", db, "--region", region, "--json",
-                          "--top", "1"], env=env, capture_output=True, text=True)
+                          "--ungrouped", "--top", "1"], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         return ""
-    r = json.loads(out.stdout)
+    try:
+        r = json.loads(out.stdout)
+    except ValueError:
+        return ""
     if key == "max_peak" and r["peak"]["stacks"]:
         s = r["peak"]["stacks"][0]
         return _stack_text("the largest allocation live at the peak (%s), allocated at:"

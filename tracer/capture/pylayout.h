@@ -27,6 +27,7 @@
     X(CODE_FIRSTTRACEABLE, 168, "&((PyCodeObject *)0)->_co_firsttraceable")               \
     X(CODE_ADAPTIVE, 184, "&((PyCodeObject *)0)->co_code_adaptive")                       \
     X(RUNTIME_FINALIZING, 24, "&((_PyRuntimeState *)0)->_finalizing")                     \
+    X(TYPE_BASICSIZE, 32, "&((PyTypeObject *)0)->tp_basicsize")                           \
     X(TYPE_DEALLOC, 48, "&((PyTypeObject *)0)->tp_dealloc")                               \
     X(BYTES_SIZE, 16, "&((PyVarObject *)0)->ob_size")                                     \
     X(BYTES_DATA, 32, "&((PyBytesObject *)0)->ob_sval")                                   \

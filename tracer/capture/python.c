@@ -15,6 +15,7 @@
 #include "tracer/capture/python.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -172,12 +173,19 @@ static uint32_t code_id(uintptr_t co)
         }
         if (k != co)
             continue;
-        /* another thread is recording it: a few microseconds at most */
+        /* Another thread is recording it: a few microseconds, unless it was
+         * at that point when the process forked and never finishes in the
+         * child.  Then the slot is given up for good, so that no later
+         * capture waits for it again. */
         uint32_t id;
         for (int spins = 0; (id = atomic_load_explicit(&s->id, memory_order_acquire)) == 0;
              spins++)
-            if (spins > 100000)
-                return 0;
+            if (spins > 1000) {
+                uint32_t zero = 0;
+                atomic_compare_exchange_strong(&s->id, &zero, UINT32_MAX);
+            } else if (spins > 100) {
+                sched_yield();
+            }
         return id == UINT32_MAX ? 0 : id;
     }
     return 0;
@@ -254,7 +262,13 @@ void mt_python_init(int enabled)
         snprintf(P.status, sizeof P.status, "off");
         return;
     }
-    if ((v & 0xFFFF0000u) != MT_PY_VERSION_MAJOR_MINOR) {
+    /* 3.11.0 left a frame being torn down linked while its code was
+     * released; a build whose objects are laid out otherwise (Py_TRACE_REFS)
+     * shows in the size of its code and bytes objects */
+    const uint8_t *bytes_type = dlsym(RTLD_DEFAULT, "PyBytes_Type");
+    if ((v & 0xFFFF0000u) != MT_PY_VERSION_MAJOR_MINOR || ((v >> 8) & 0xFF) < 1 || !bytes_type ||
+        rd((uintptr_t)code_type, MT_PY_TYPE_BASICSIZE) != MT_PY_CODE_ADAPTIVE ||
+        rd((uintptr_t)bytes_type, MT_PY_TYPE_BASICSIZE) != MT_PY_BYTES_DATA + 1) {
         snprintf(P.status + n, sizeof P.status - (size_t)n, " is not supported");
         return;
     }
@@ -303,15 +317,16 @@ static int walk(mt_pythread_t *py, uintptr_t ts)
             py->group_end[ng++] = (uint16_t)n;
         }
     }
+    /* finalizing began meanwhile: what was read may be freed memory */
+    if (rd((uintptr_t)P.runtime, MT_PY_RUNTIME_FINALIZING) != fin)
+        return 0;
     return ng;
 }
 
-/* Appends group k's frames to the merge, folding them into the hash with
- * their positions: the hash stays a function of the merged frames. */
-static int put_group(mt_pythread_t *py, int k, int m, uint64_t *h)
+/* Appends group k's frames to the merge. */
+static int put_group(mt_pythread_t *py, int k, int m)
 {
     for (int j = k ? py->group_end[k - 1] : 0; j < py->group_end[k] && m < MT_MAX_DEPTH; j++) {
-        *h = mt_hash_step(*h, py->frames[j] ^ ((uint64_t)m << 32));
         py->out[m++] = py->frames[j];
     }
     return m;
@@ -327,17 +342,20 @@ mt_stack_id_t mt_python_stack(mt_pythread_t *py, mt_unwind_cache_t *u, mt_stack_
     if (ng == 0)
         return n > 0 ? mt_stack_intern(c, h, py->ips, n) : (mt_stack_id_t){0};
     /* Each group goes just inside (before) the native frame whose stack
-     * range holds its _PyCFrame; when the native stack was cut at depth,
-     * what lies beyond it goes last. */
-    int m = 0, k = 0, cut = n == depth;
+     * range holds its _PyCFrame; beyond the last one (a stack cut at depth)
+     * they go last.  A _PyCFrame below the innermost frame is on no stack
+     * we walked (the thread's root one, in its state): skipped. */
+    int m = 0, k = 0;
+    while (k < ng && n > 0 && py->group_at[k] < py->sps[0])
+        k++;
     for (int i = 0; i < n; i++) {
-        uintptr_t hi = i + 1 < n ? py->sps[i + 1] : cut ? py->sps[i] : UINTPTR_MAX;
-        for (; k < ng && py->group_at[k] < hi; k++)
-            m = put_group(py, k, m, &h);
+        for (; k < ng && py->group_at[k] < py->sps[i + 1]; k++)
+            m = put_group(py, k, m);
         if (m < MT_MAX_DEPTH)
             py->out[m++] = py->ips[i];
     }
     for (; k < ng; k++)
-        m = put_group(py, k, m, &h);
-    return mt_stack_intern(c, mt_hash_final(h, m), py->out, m);
+        m = put_group(py, k, m);
+    /* from scratch: the native hash covers frames the merge may have cut */
+    return mt_stack_intern(c, mt_stack_hash(py->out, m), py->out, m);
 }

@@ -18,7 +18,7 @@
 /* Per thread, owned by python.c: room for a merge, touched only when the
  * program is CPython. */
 typedef struct mt_pythread {
-    uintptr_t ips[MT_MAX_DEPTH], sps[MT_MAX_DEPTH]; /* the native stack */
+    uintptr_t ips[MT_MAX_DEPTH], sps[MT_MAX_DEPTH + 1]; /* the native stack */
     uintptr_t frames[MT_MAX_DEPTH];                 /* the Python frames */
     uintptr_t group_at[MT_MAX_DEPTH];               /* each group's _PyCFrame */
     uint16_t group_end[MT_MAX_DEPTH];               /* and where it ends */

@@ -88,11 +88,14 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, uintptr_t *sps, int max, uint
     while (skip < n && in_self((uintptr_t)buf[skip]))
         skip++;
     int out = 0;
-    for (int i = skip; i < n && out < max; i++) {
+    int i = skip;
+    for (; i < n && out < max; i++) {
         if (sps)
             sps[out] = sp[i];
         ips[out++] = (uintptr_t)buf[i];
     }
+    if (sps)
+        sps[out] = i < n ? sp[i] : UINTPTR_MAX;
     *hash = mt_stack_hash(ips, out);
     errno = saved;
     return out;
@@ -191,12 +194,14 @@ static uint64_t keep(mt_unwind_cache_t *c, int base, int n, int complete)
 static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, int n, int m,
                  uint64_t *hash)
 {
-    int out = n;
-    for (int j = m; j >= 0 && out < max; j--) {
+    int out = n, j = m;
+    for (; j >= 0 && out < max; j--) {
         if (sps)
             sps[out] = c->last[j].sp;
         ips[out++] = c->last[j].pc;
     }
+    if (sps)
+        sps[out] = j >= 0 ? c->last[j].sp : c->beyond;
     int whole = n + m + 1 <= max;
     uint64_t h = keep(c, m + 1, n, c->last_complete);
     *hash = whole ? mt_hash_final(h, out) : mt_stack_hash(ips, out);
@@ -264,6 +269,10 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, uin
             break;
         }
     }
+    uintptr_t beyond = ended ? UINTPTR_MAX : sp;
+    if (sps)
+        sps[n] = beyond;
     *hash = mt_hash_final(keep(c, 0, n, ended), n);
+    c->beyond = beyond;
     return n;
 }
