@@ -29,6 +29,8 @@
     X(CLOCK, "clock", TEXT, 0)                 /* MT_CLOCKS */                 \
     /* stacks the fast unwinder handed to libunwind */                         \
     X(UNWIND_SLOW, "unwind_slow", INT, 0)                                      \
+    /* times a thread waited for the writer at the backlog's bound */          \
+    X(BACKLOG_WAITS, "backlog_waits", INT, 0)                                  \
     X(EXIT_KIND, "exit_kind", TEXT, 0)         /* MT_EXIT_KINDS */             \
     X(EXIT_STATUS, "exit_status", INT, -1)                                     \
     X(EXIT_SIGNAL, "exit_signal", INT, -1)                                     \

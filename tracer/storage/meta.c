@@ -9,6 +9,7 @@
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
+#include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
 #include "tracer/capture/unwind.h"
 #include "tracer/config.h"
@@ -49,6 +50,7 @@ void mt_meta_write_progress(uint64_t now)
 {
     mt_sink_meta_int(MT_META_END_NS, (int64_t)now);
     mt_sink_meta_int(MT_META_UNWIND_SLOW, (int64_t)mt_unwind_slow_count());
+    mt_sink_meta_int(MT_META_BACKLOG_WAITS, (int64_t)mt_buffer_waits());
 }
 
 void mt_meta_write_end(int exit_kind, int status)
