@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "tests/helpers.h"
 
@@ -44,12 +45,62 @@ START_TEST(memory_bounded)
 }
 END_TEST
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Wall time of argv, traced into db (or native when db is NULL); exit(42)
+ * expected. */
+static double timed(const char *db, char *const argv[])
+{
+    double t0 = now_s();
+    int st = db ? th_trace(db, argv, NULL, 0) : th_run(argv, NULL, NULL, 0);
+    double t = now_s() - t0;
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 42, "loadfix: status %d", st);
+    return t;
+}
+
+/* exit() from one thread while 16 others allocate: the others wait while the
+ * trace closes, so the process ends about as promptly as natively (slack
+ * for the tracer's start and a loaded machine), and the trace holds nothing
+ * of them from long after the exit (before, they went on for seconds). */
+START_TEST(exit_prompt)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {FIXTURE("loadfix"), "exit", "16", "400", NULL};
+    double native = timed(NULL, argv), traced = timed(db, argv);
+    ck_assert_msg(traced < 2 * native, "traced %.3f s, native %.3f s", traced, native);
+    sqlite3 *s = th_open(db);
+    ck_assert_int_eq(th_meta(s, MT_META_COMPLETE), 1);
+    ck_assert_int_eq(th_meta(s, MT_META_EXIT_STATUS), 42);
+    size_t n;
+    mt_alloc_event_t *ev = th_events(s, &n);
+    uint64_t mark = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == MT_EV_ALLOC && ev[i].size == 4242)
+            mark = ev[i].ts;
+        last = ev[i].ts > last ? ev[i].ts : last;
+    }
+    ck_assert_uint_ne(mark, 0);
+    ck_assert_msg(last < mark + 50000000, "events %.3f s after the exit",
+                  (double)(last - mark) / 1e9);
+    free(ev);
+    sqlite3_close(s);
+}
+END_TEST
+
 Suite *load_suite(void)
 {
     Suite *s = suite_create("load");
     TCase *tc = tcase_create("load");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, memory_bounded);
+    tcase_add_test(tc, exit_prompt);
     suite_add_tcase(s, tc);
     return s;
 }
