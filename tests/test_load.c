@@ -2,11 +2,14 @@
  * bounded whatever the backlog, exits stay prompt, a kill loses little.
  * Sized for a 2-core machine; timings are ratios to a native run. */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tests/helpers.h"
 
@@ -94,6 +97,125 @@ START_TEST(exit_prompt)
 }
 END_TEST
 
+/* Starts argv traced into db (natively if NULL) and waits for its "r" on
+ * stdout: its pid. */
+static pid_t start_ready(const char *db, char *const argv[])
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        if (db) {
+            setenv("LD_PRELOAD", PRELOAD_LIB, 1);
+            setenv("MEMTRACE_OUTPUT", db, 1);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    char c = 0;
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    ck_assert_int_eq(c, 'r');
+    close(p[0]);
+    return pid;
+}
+
+static int sleep_ms(long ms)
+{
+    struct timespec d = {ms / 1000, (ms % 1000) * 1000000};
+    return nanosleep(&d, NULL);
+}
+
+/* SIGTERM left at its default action: the process dies of it as natively,
+ * and its trace is complete (before, it ended wherever the last commit was). */
+START_TEST(sigterm_default)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {FIXTURE("loadfix"), "busy", "4", NULL};
+    pid_t pid = start_ready(db, argv);
+    sleep_ms(300);
+    kill(pid, SIGTERM);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %d", st);
+    sqlite3 *s = th_open(db);
+    ck_assert_int_eq(th_meta(s, MT_META_COMPLETE), 1);
+    ck_assert(th_meta_is(s, MT_META_EXIT_KIND, "signal"));
+    ck_assert_int_eq(th_meta(s, MT_META_EXIT_SIGNAL), SIGTERM);
+    ck_assert_int_gt(th_int(s, "SELECT sum(count) FROM alloc_batches"), 0);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* A program that handles SIGTERM itself sees its own handlers reported, as
+ * natively (the tracer's was there before), and its handler runs. */
+START_TEST(sigterm_handled)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {FIXTURE("loadfix"), "handler", NULL};
+    for (int traced = 0; traced < 2; traced++) { /* natively, then traced */
+        pid_t pid = start_ready(traced ? db : NULL, argv);
+        sleep_ms(100);
+        kill(pid, SIGTERM);
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 7, "traced %d: status %d", traced, st);
+    }
+    sqlite3 *s = th_open(db);
+    ck_assert_int_eq(th_meta(s, MT_META_COMPLETE), 1);
+    ck_assert(th_meta_is(s, MT_META_EXIT_KIND, "exit"));
+    ck_assert_int_eq(th_meta(s, MT_META_EXIT_STATUS), 7);
+    sqlite3_close(s);
+}
+END_TEST
+
+/* multiprocessing's Pool ends its workers with SIGTERM: every process of
+ * the tree leaves a complete trace (workers: 0-47 of their events before),
+ * and no -wal or -shm beside them. */
+START_TEST(sigterm_pool_workers)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/t.db", dir);
+    char *argv[] = {"/usr/bin/python3", "-c",
+                    "from multiprocessing import Pool\n"
+                    "def f(x): return sum(range(x * 100))\n"
+                    "p = Pool(2)\n"
+                    "assert len(p.map(f, range(200))) == 200\n"
+                    "p.terminate()\n"
+                    "p.join()\n",
+                    NULL};
+    int st = th_trace(db, argv, NULL, 0);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "python3: status %d", st);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int traces = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        ck_assert_msg(!strstr(e->d_name, "-wal") && !strstr(e->d_name, "-shm") &&
+                          !strstr(e->d_name, "-journal"),
+                      "%s left", e->d_name);
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        sqlite3 *s = th_open(path);
+        ck_assert_msg(th_meta(s, MT_META_COMPLETE) == 1, "%s incomplete", e->d_name);
+        sqlite3_close(s);
+        traces++;
+    }
+    closedir(d);
+    ck_assert_int_ge(traces, 3); /* the parent and its two workers */
+}
+END_TEST
+
 Suite *load_suite(void)
 {
     Suite *s = suite_create("load");
@@ -101,6 +223,9 @@ Suite *load_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, memory_bounded);
     tcase_add_test(tc, exit_prompt);
+    tcase_add_test(tc, sigterm_default);
+    tcase_add_test(tc, sigterm_handled);
+    tcase_add_test(tc, sigterm_pool_workers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include "tracer/capture/thread.h"
 #include "tracer/common.h"
 #include "tracer/config.h"
+#include "tracer/hooks/sigterm.h"
 #include "tracer/storage/sink.h"
 #include "tracer/storage/writer.h"
 
@@ -89,6 +90,7 @@ void mt_lifecycle_start(void)
         goto out;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     mt_record_start();
+    mt_sigterm_start();
 out:
     mt_guard_leave(was);
 }
@@ -100,6 +102,8 @@ void mt_lifecycle_stop(int kind, int status)
     if (!mt_record_active() || getpid() != traced_pid || mt_guard_busy())
         return;
     int was = mt_guard_enter();
+    sigset_t saved;
+    mt_sigterm_hold(&saved);
     mt_record_end_gathers();
     /* The trace ends here: other threads wait at their next event while the
      * writer finishes the backlog (bounded, buffer.h), so an exit from any
@@ -107,6 +111,7 @@ void mt_lifecycle_stop(int kind, int status)
     mt_record_close();
     mt_writer_stop(kind, status);
     mt_record_stop();
+    mt_sigterm_release(&saved);
     mt_guard_leave(was);
 }
 

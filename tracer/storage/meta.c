@@ -57,7 +57,8 @@ void mt_meta_write_end(int exit_kind, int status)
 {
     mt_sink_meta_text(MT_META_EXIT_KIND, mt_kind_name(MT_KINDS_EXIT, exit_kind));
     if (status >= 0)
-        mt_sink_meta_int(MT_META_EXIT_STATUS, status);
+        mt_sink_meta_int(exit_kind == MT_EXIT_SIGNAL ? MT_META_EXIT_SIGNAL : MT_META_EXIT_STATUS,
+                         status);
     mt_sink_meta_int(MT_META_COMPLETE, 1);
 }
 

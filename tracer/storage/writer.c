@@ -3,11 +3,15 @@
  * fork never copies SQLite mid-transaction. */
 #include "tracer/storage/writer.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/batch.h"
@@ -48,6 +52,9 @@ static struct {
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     int stop;
+    /* mt_writer_finish's request, and the writer's answer (a futex word) */
+    _Atomic int end_req, end_kind, end_status;
+    _Atomic uint32_t finished;
     uint64_t last_commit;
     mt_tbuf_t **list; /* the registry snapshot of a drain */
     size_t pending;   /* allocation events in every tstate_t, not yet written */
@@ -244,6 +251,34 @@ static void drain(int commit)
     }
 }
 
+/* The closing facts, the last commit and the close; W.work held. */
+static void close_trace(int exit_kind, int status)
+{
+    drain(1);
+    mt_buffer_set_consumer(0);
+    if (W.opened && !W.failed) {
+        mt_meta_write_end(exit_kind, status);
+        mt_sink_commit();
+        mt_sink_close();
+    }
+    W.opened = 0;
+}
+
+static void announce_finished(void)
+{
+    atomic_store(&W.finished, 1);
+    syscall(SYS_futex, &W.finished, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* mt_writer_finish's work, on the writer thread, which owns the sink and
+ * holds no lock the interrupted thread might. */
+static void finish_here(void)
+{
+    mt_record_close();
+    close_trace(atomic_load(&W.end_kind), atomic_load(&W.end_status));
+    announce_finished();
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
@@ -267,6 +302,11 @@ static void *writer_main(void *arg)
             break;
         pthread_mutex_unlock(&W.wake_lock);
         pthread_mutex_lock(&W.work);
+        if (atomic_load(&W.end_req)) {
+            finish_here();
+            pthread_mutex_unlock(&W.work);
+            return NULL;
+        }
         mt_buffer_pass_begin(mt_now());
         drain(mt_now() - W.last_commit >= COMMIT_NS);
         mt_buffer_pass_end();
@@ -280,6 +320,8 @@ static void *writer_main(void *arg)
 static int spawn(void)
 {
     W.stop = 0;
+    W.end_req = 0;
+    W.finished = 0;
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 1 << 20);
@@ -318,15 +360,28 @@ void mt_writer_stop(int exit_kind, int status)
         pthread_mutex_unlock(&W.work);
         return; /* a child that recorded nothing leaves no file */
     }
-    drain(1);
-    mt_buffer_set_consumer(0);
-    if (W.opened && !W.failed) {
-        mt_meta_write_end(exit_kind, status);
-        mt_sink_commit();
-        mt_sink_close();
-    }
-    W.opened = 0;
+    if (!atomic_load(&W.finished)) /* else a signal's finish did it all */
+        close_trace(exit_kind, status);
+    announce_finished();
     pthread_mutex_unlock(&W.work);
+}
+
+int mt_writer_finish(int exit_kind, int status, int timeout_ms)
+{
+    if (atomic_load(&W.finished))
+        return 0;
+    if (!W.running && !W.stop)
+        return -1;
+    if (!W.stop) { /* else mt_writer_stop is closing it on another thread */
+        atomic_store(&W.end_kind, exit_kind);
+        atomic_store(&W.end_status, status);
+        atomic_store(&W.end_req, 1);
+    }
+    for (int ms = 0; !atomic_load(&W.finished) && ms < timeout_ms; ms += 10) {
+        struct timespec slice = {0, 10000000};
+        syscall(SYS_futex, &W.finished, FUTEX_WAIT_PRIVATE, 0, &slice, NULL, 0);
+    }
+    return atomic_load(&W.finished) ? 0 : -1;
 }
 
 void mt_writer_sync(void)
