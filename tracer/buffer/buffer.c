@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define CAP_SEGS (MT_BACKLOG_BYTES / sizeof(mt_seg_t))
-#define POOL_KEEP 32
+#define POOL_KEEP 64
 #define WAIT_SLICE_NS 10000000L
 #define STUCK_SLICES 100 /* a second without the writer freeing a segment */
 
