@@ -27,6 +27,8 @@ static _Atomic uint32_t room; /* futex word: bumped whenever a segment frees */
 static _Atomic int waiting, consumer;
 static _Atomic uint64_t waits;
 static _Atomic uint64_t pass_start; /* 0: the writer is between drains */
+static pid_t consumer_pid;          /* the process whose writer drains us */
+static int orphaned;
 
 static mt_seg_t *seg_new(void)
 {
@@ -106,6 +108,7 @@ static MT_NOINLINE void wait_for_room(void)
 
 void mt_buffer_set_consumer(int on)
 {
+    consumer_pid = on ? getpid() : 0;
     atomic_store(&consumer, on);
     if (!on)
         wake_waiters();
@@ -135,8 +138,21 @@ void mt_tbuf_free(mt_tbuf_t *b)
     mt_unmap(b, sizeof *b);
 }
 
+/* A child made by a raw clone (Chromium's zygote forks so) skips the
+ * atfork handlers that would give it a writer of its own: its events have
+ * nowhere to go, so they stop here instead of waiting for a writer that
+ * is not there, or growing without bound. */
+static int orphan(void)
+{
+    if (!orphaned && consumer_pid && getpid() != consumer_pid)
+        orphaned = 1;
+    return orphaned;
+}
+
 mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b)
 {
+    if (MT_UNLIKELY(orphan()))
+        return NULL;
     if (MT_UNLIKELY(full_up()))
         wait_for_room();
     mt_seg_t *s = seg_new();
@@ -209,4 +225,6 @@ void mt_buffer_after_fork_child(void)
     waiting = 0;
     consumer = 0;
     pass_start = 0;
+    consumer_pid = 0;
+    orphaned = 0;
 }
