@@ -16,7 +16,8 @@ PREFIX   ?= /usr/local
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.
 DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
         libzstd-dev libcurl4-openssl-dev check pkg-config sqlite3 python3 \
-        python3-zarr python3-numcodecs nodejs npm valgrind chromium
+        python3-zarr python3-numcodecs nodejs npm valgrind chromium \
+        gdb python3.11-dbg
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all deps check demo bench reports clean install uninstall
@@ -60,6 +61,10 @@ demo: all
 	$(BUILD)/memtrace-report $(BUILD)/demo-write.db --top 3
 	@echo; echo "==== workload-read (file store, blosc-lz4, naive) ===="
 	$(BUILD)/memtrace-report $(BUILD)/demo-read.db --top 3
+	$(BUILD)/memtrace run -f -o $(BUILD)/demo-zarr.db -- \
+		/usr/bin/python3 workloads/examples/zarr_write.py $(BUILD)/demo-store/zarr-python
+	@echo; echo "==== zarr-python writing with blosc-lz4 (Debian's python3) ===="
+	$(BUILD)/memtrace-report $(BUILD)/demo-zarr.db --top 3
 
 clean:
 	rm -rf $(BUILD)

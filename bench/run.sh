@@ -57,8 +57,10 @@ printf '%-28s %8s %8s %8s %9s %9s %8s %8s %8s\n' case native memtrace heaptrack 
 if [[ $CASES == *a* ]]; then
     case_run "alloc 10M pairs, 1 thread" "$BUILD/bench/allocbench" 10000000 1
     case_run "alloc 10M pairs, 2 threads" "$BUILD/bench/allocbench" 10000000 2
-    case_run "python3 json.dumps x200k" /usr/bin/python3 -c \
-        "import json; [json.dumps({'a': list(range(100))}) for _ in range(200000)]"
+    json="import json; [json.dumps({'a': list(range(100))}) for _ in range(200000)]"
+    case_run "python3 json.dumps x200k" /usr/bin/python3 -c "$json"
+    # the same without Python frames: what taking them costs
+    case_run "  same, --native-only" env MEMTRACE_PYTHON=0 /usr/bin/python3 -c "$json"
 fi
 
 # (c) the workload programs at the study's size (100 MiB, one chunk, naive

@@ -31,6 +31,9 @@
     X(UNWIND_SLOW, "unwind_slow", INT, 0)                                      \
     /* times a thread waited for the writer at the backlog's bound */          \
     X(BACKLOG_WAITS, "backlog_waits", INT, 0)                                  \
+    /* CPython's frames: "3.11.2" when taken, else why not ("off", "3.12.1 \
+     * is not supported"); absent for a program that is not CPython */      \
+    X(PYTHON, "python", TEXT, 0)                                               \
     X(EXIT_KIND, "exit_kind", TEXT, 0)         /* MT_EXIT_KINDS */             \
     X(EXIT_STATUS, "exit_status", INT, -1)                                     \
     X(EXIT_SIGNAL, "exit_signal", INT, -1)                                     \

@@ -36,8 +36,13 @@
  *               gather_min bytes (pieces, first piece start .. last piece end,
  *               stack and src of the first piece).
  * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
- *               anonymous memory (meaningful on mmap rows; an munmap or
- *               mremap applies to whatever range it covers).
+ *               anonymous memory, 2 for an allocator's arena (pymalloc's:
+ *               memory that many small objects share, never one buffer of
+ *               the program's); meaningful on mmap rows, an munmap or
+ *               mremap applies to whatever range it covers.
+ * py_code       one row per Python code object a stack names (format/pyframe.h):
+ *               its file, qualified name, first line, and co_linetable as it
+ *               was (CPython 3.11's location table), resolved offline.
  * small_copies  copies below copy_min, aggregated per thread and size class:
  *               class k holds sizes in [2^k, 2^(k+1)), class 0 also size 0.
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
@@ -71,6 +76,9 @@
     X(small_copies, 1,                                                                     \
       "tid INTEGER NOT NULL, size_class INTEGER NOT NULL, count INTEGER NOT NULL,"         \
       " bytes INTEGER NOT NULL, PRIMARY KEY(tid, size_class)")                             \
+    X(py_code, 0,                                                                          \
+      "id INTEGER PRIMARY KEY, filename TEXT NOT NULL, qualname TEXT NOT NULL,"            \
+      " firstlineno INTEGER NOT NULL, linetable BLOB NOT NULL")                            \
     X(symbols, 0,                                                                          \
       "module INTEGER NOT NULL, offset INTEGER NOT NULL, depth INTEGER NOT NULL,"          \
       " function TEXT, file TEXT, line INTEGER, PRIMARY KEY(module, offset, depth)")

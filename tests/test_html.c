@@ -237,6 +237,44 @@ START_TEST(page_in_chromium)
 END_TEST
 
 /* The page is one file: the data's '<' cannot end its script element. */
+/* A Python program's page: its frames coloured apart, found by file name,
+ * and the toggle that leaves the Python frames and drops the interpreter's
+ * without losing a byte. */
+START_TEST(python_page)
+{
+    char *dir = th_tempdir();
+    char db[4096], page[4096], output[4200];
+    static char out[1 << 18];
+    snprintf(db, sizeof db, "%s/py.db", dir);
+    snprintf(page, sizeof page, "%s/py.html", dir);
+    snprintf(output, sizeof output, "MEMTRACE_OUTPUT=%s", db);
+    char *env[] = {"LD_PRELOAD=" PRELOAD_LIB, output, NULL};
+    char *py[] = {"/usr/bin/python3.11", MT_SOURCE_DIR "/tests/python/deep.py", NULL};
+    ck_assert_int_eq(th_run(py, env, NULL, 0), 0);
+    char *html[] = {"html", db, "-o", page, NULL};
+    ck_assert_int_eq(mtr_cmd_html(4, html), 0);
+    node_modules();
+    char *argv[] = {"/usr/bin/node", HTML_DIR "/check.js", page, SHOT, "--frame", "first",
+                    "--frame", "_PyEval_EvalFrameDefault", "--search", "deep.py",
+                    "--hide", "1", NULL};
+    int st = th_run(argv, NULL, out, sizeof out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "check.js failed:\n%s", out);
+    fact_str(out, "done", "1");
+    ck_assert_uint_eq(fact_u64(out, "console_errors"), 0);
+    /* at the peak first() holds its bytearray and the bytes copied from it */
+    uint64_t first = fact_u64(out, "frame peak first");
+    ck_assert_uint_ge(first, 2u << 20);
+    ck_assert_uint_gt(fact_u64(out, "frame peak _PyEval_EvalFrameDefault"), 0);
+    /* deep.py's four functions match by file; the interpreter's frames go,
+     * the Python frames keep every byte */
+    ck_assert_uint_ge(fact_u64(out, "search_frames"), 4);
+    fact_str(out, "frame lean _PyEval_EvalFrameDefault", "-1");
+    ck_assert_uint_eq(fact_u64(out, "frame lean first"), first);
+    ck_assert_uint_eq(fact_u64(out, "lean_root_bytes"), fact_u64(out, "flame_root_bytes"));
+    cleanup(dir);
+}
+END_TEST
+
 START_TEST(page_is_self_contained)
 {
     char *dir = th_tempdir();
@@ -337,6 +375,7 @@ Suite *html_suite(void)
     tcase_add_test(tc, strings_are_utf8);
     tcase_add_test(tc, page_is_self_contained);
     tcase_add_test(tc, page_in_chromium);
+    tcase_add_test(tc, python_page);
     suite_add_tcase(s, tc);
     return s;
 }

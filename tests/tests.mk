@@ -24,7 +24,11 @@ $(TEST_BIN): $(TEST_OBJS) $(ANALYZER_LIB) $(TRACER_LIB) $(FORMAT_LIB)
 # Fixtures: -O1 keeps the named noinline functions as real frames.
 $(BUILD)/fixtures/%: tests/fixtures/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) -O1 -g $(WARN) -fno-inline-small-functions -fno-builtin -o $@ $< -lpthread -ldl
+	$(CC) $(CSTD) -O1 -g $(WARN) -fno-inline-small-functions -fno-builtin $(FIXTURE_LDFLAGS) \
+		-o $@ $< -lpthread -ldl
+
+# exports its Py_Version and friends, as python3.11 does
+$(BUILD)/fixtures/fakepython: FIXTURE_LDFLAGS := -rdynamic
 
 # C++ fixtures: new/delete and mangled names, as a C++ program has them
 $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(DEPS_STAMP)

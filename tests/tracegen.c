@@ -87,12 +87,12 @@ void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uin
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack)
 {
     mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MMAP, addr, size, 0, 0, 3, anon ? 0x22 : 0x2,
-                    anon ? -1 : 5, (mt_node_id_t){stack});
+                    anon ? -1 : 5, anon == 2, (mt_node_id_t){stack});
 }
 
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size)
 {
-    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MUNMAP, addr, size, 0, 0, 0, 0, -1,
+    mt_sink_mapping(TG_START_NS + t, 1, MT_MAP_MUNMAP, addr, size, 0, 0, 0, 0, -1, 0,
                     (mt_node_id_t){0});
 }
 

@@ -16,9 +16,9 @@
 mt_config_t mt_cfg;
 
 static const struct {
-    const char *var, *option, *metavar;
+    const char *var, *option, *metavar, *flag;
 } settings[MT_SET_COUNT] = {
-#define X(name, var, option, metavar) {var, option, metavar},
+#define X(name, var, option, metavar, flag) {var, option, metavar, flag},
     MT_SETTINGS(X)
 #undef X
 };
@@ -26,6 +26,14 @@ static const struct {
 const char *mt_setting_var(mt_setting_t s) { return settings[s].var; }
 const char *mt_setting_option(mt_setting_t s) { return settings[s].option; }
 const char *mt_setting_metavar(mt_setting_t s) { return settings[s].metavar; }
+const char *mt_setting_flag_value(mt_setting_t s) { return settings[s].flag; }
+
+/* A flag's variable is on unless empty or "0". */
+static int flag_on(mt_setting_t s, int absent)
+{
+    const char *v = getenv(settings[s].var);
+    return v ? *v && strcmp(v, "0") != 0 : absent;
+}
 
 int mt_setting_by_option(const char *opt)
 {
@@ -128,8 +136,11 @@ int mt_config_load(void)
 {
     if (load_output(getenv(mt_setting_var(MT_SET_OUTPUT))) < 0)
         return -1;
-    const char *force = getenv(mt_setting_var(MT_SET_FORCE));
-    mt_cfg.force = force && *force && strcmp(force, "0") != 0;
+    mt_cfg.force = flag_on(MT_SET_FORCE, 0);
+    mt_cfg.python = flag_on(MT_SET_PYTHON, 1);
+    /* before main, so the interpreter reads it when it starts */
+    if (flag_on(MT_SET_PYTHON_ALLOCATORS, 0))
+        setenv("PYTHONMALLOC", "malloc", 1);
     uint64_t v[MT_SET_COUNT] = {
         [MT_SET_COPY_MIN] = (uint64_t)mt_meta_default(MT_META_COPY_MIN),
         [MT_SET_GATHER_MIN] = (uint64_t)mt_meta_default(MT_META_GATHER_MIN),
@@ -138,7 +149,7 @@ int mt_config_load(void)
     };
     for (int s = 0; s < MT_SET_COUNT; s++) {
         const char *value = getenv(settings[s].var);
-        if (s == MT_SET_OUTPUT || s == MT_SET_FORCE)
+        if (!settings[s].metavar || s == MT_SET_OUTPUT)
             continue; /* read above */
         char why[128];
         if (value && parse((mt_setting_t)s, value, &v[s], why, sizeof why) < 0) {

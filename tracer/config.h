@@ -11,6 +11,11 @@
  *   MEMTRACE_DEPTH       frames kept per stack (1..256).
  *   MEMTRACE_UNWIND      "fast" (cached CFA rules, libunwind for what they
  *                        cannot follow) or "libunwind" (always).
+ *   MEMTRACE_PYTHON=0    native stacks only, in CPython too (launcher
+ *                        --native-only); Python frames are on by default.
+ *   MEMTRACE_PYTHON_ALLOCATORS=1  record Python objects one by one:
+ *                        PYTHONMALLOC=malloc, so pymalloc's arenas give way
+ *                        to malloc (like memray's --trace-python-allocators).
  * Defaults are format/meta.h's (copy_min, gather_min, max_depth) and the
  * first of format/kinds.h's unwind modes. */
 #ifndef MT_CONFIG_H
@@ -19,17 +24,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* X(NAME, "variable", "launcher option", "its value" or NULL for a flag) */
+/* X(NAME, "variable", "launcher option", "its value" or NULL for a flag,
+ *   the value a flag sets) */
 #define MT_SETTINGS(X)                                                         \
-    X(OUTPUT, "MEMTRACE_OUTPUT", "-o", "FILE")                                 \
-    X(FORCE, "MEMTRACE_FORCE", "-f", NULL)                                     \
-    X(COPY_MIN, "MEMTRACE_COPY_MIN", "--copy-min", "SIZE")                     \
-    X(GATHER_MIN, "MEMTRACE_GATHER_MIN", "--gather-min", "SIZE")               \
-    X(DEPTH, "MEMTRACE_DEPTH", "--depth", "N")                                 \
-    X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "MODE")
+    X(OUTPUT, "MEMTRACE_OUTPUT", "-o", "FILE", NULL)                           \
+    X(FORCE, "MEMTRACE_FORCE", "-f", NULL, "1")                                \
+    X(COPY_MIN, "MEMTRACE_COPY_MIN", "--copy-min", "SIZE", NULL)               \
+    X(GATHER_MIN, "MEMTRACE_GATHER_MIN", "--gather-min", "SIZE", NULL)         \
+    X(DEPTH, "MEMTRACE_DEPTH", "--depth", "N", NULL)                           \
+    X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "MODE", NULL)                     \
+    X(PYTHON, "MEMTRACE_PYTHON", "--native-only", NULL, "0")                   \
+    X(PYTHON_ALLOCATORS, "MEMTRACE_PYTHON_ALLOCATORS", "--python-allocators", NULL, "1")
 
 typedef enum mt_setting {
-#define X(name, var, option, metavar) MT_SET_##name,
+#define X(name, var, option, metavar, flag) MT_SET_##name,
     MT_SETTINGS(X)
 #undef X
     MT_SET_COUNT
@@ -48,6 +56,7 @@ typedef struct mt_config {
     uint64_t gather_min;
     int depth;
     int unwind; /* MT_UNWIND_* (format/kinds.h) */
+    int python; /* take CPython's frames */
 } mt_config_t;
 
 /* Written only by mt_config_load. */
@@ -61,6 +70,8 @@ const char *mt_setting_var(mt_setting_t s);
 const char *mt_setting_option(mt_setting_t s);
 /* What the option takes, for usage lines; NULL for a flag. */
 const char *mt_setting_metavar(mt_setting_t s);
+/* The value a flag's option gives its variable. */
+const char *mt_setting_flag_value(mt_setting_t s);
 /* The setting whose launcher option is opt; -1 if none. */
 int mt_setting_by_option(const char *opt);
 /* 0 when value is valid for s, else -1 with why it is not in why ("not a

@@ -50,7 +50,8 @@ void mtr_cli_unload(mtr_loaded_t *l)
 /* ---- report ---- */
 
 static const mtr_cli_cmd_t report_cmd = {
-    "[report]", "RUN.db", 1, MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPTS_ANALYSIS, 0};
+    "[report]", "RUN.db", 1,
+    MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPT(ALL_FRAMES) | MTR_OPTS_ANALYSIS, 0};
 
 int mtr_cmd_report(int argc, char **argv)
 {
@@ -59,6 +60,7 @@ int mtr_cmd_report(int argc, char **argv)
     if (mtr_cli_parse(&report_cmd, argc, argv, &a) != 0 ||
         mtr_cli_load(a.paths[0], &a.analysis, 1, &l) < 0)
         return 2;
+    mtr_frames_show_all(l.frames, a.all_frames);
     if (a.json)
         mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top);
     else
@@ -70,7 +72,8 @@ int mtr_cmd_report(int argc, char **argv)
 /* ---- diff ---- */
 
 static const mtr_cli_cmd_t diff_cmd = {
-    "diff", "BASE.db RUN.db", 2, MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPTS_ANALYSIS, 0};
+    "diff", "BASE.db RUN.db", 2,
+    MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPT(ALL_FRAMES) | MTR_OPTS_ANALYSIS, 0};
 
 int mtr_cmd_diff(int argc, char **argv)
 {
@@ -83,6 +86,8 @@ int mtr_cmd_diff(int argc, char **argv)
         mtr_cli_unload(&base);
         return 2;
     }
+    mtr_frames_show_all(base.frames, a.all_frames);
+    mtr_frames_show_all(run.frames, a.all_frames);
     mtr_diff_t d;
     mtr_diff_compute(&base.r, base.frames, &run.r, run.frames, &d);
     if (a.json)

@@ -9,6 +9,7 @@
 
 #include "analyzer/grow.h"
 #include "analyzer/load/trace_sql.h"
+#include "format/pyframe.h"
 
 void mtr_trace_stack_nodes(mtr_trace_t *t, mtr_stack_nodes_t *out)
 {
@@ -64,6 +65,57 @@ void mtr_modules_free(mtr_module_t *m, size_t n)
         free(m[i].build_id);
     }
     free(m);
+}
+
+size_t mtr_trace_py_codes(mtr_trace_t *t, mtr_pycode_t **out)
+{
+    sqlite3_stmt *st;
+    mtr_pycode_t *c = NULL;
+    size_t n = 0;
+    *out = NULL;
+    /* a version 1 trace has no such table */
+    if (sqlite3_prepare_v2(mtr_trace_sql(t), "SELECT id, filename, qualname, firstlineno,"
+                           " linetable FROM py_code WHERE id > 0 ORDER BY id", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id <= 0 || id >= MT_PYCODE_MAX)
+            continue; /* beyond what a trace can name: damaged */
+        if ((size_t)id >= n) {
+            size_t old = cap;
+            c = mtr_grow(c, &cap, (size_t)id + 1, sizeof *c);
+            memset(c + old, 0, (cap - old) * sizeof *c);
+            n = (size_t)id + 1;
+        }
+        mtr_pycode_t *e = &c[id];
+        if (e->filename)
+            continue;
+        const void *blob = sqlite3_column_blob(st, 4);
+        e->linetable_len = (size_t)sqlite3_column_bytes(st, 4);
+        e->linetable = mtr_realloc(NULL, e->linetable_len + 1, 1);
+        if (blob)
+            memcpy(e->linetable, blob, e->linetable_len);
+        const char *fn = (const char *)sqlite3_column_text(st, 1);
+        const char *qn = (const char *)sqlite3_column_text(st, 2);
+        e->filename = mtr_strdup(fn ? fn : "?");
+        e->qualname = mtr_strdup(qn ? qn : "?");
+        e->firstlineno = sqlite3_column_int(st, 3);
+    }
+    sqlite3_finalize(st);
+    *out = c;
+    return n;
+}
+
+void mtr_py_codes_free(mtr_pycode_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].filename);
+        free(c[i].qualname);
+        free(c[i].linetable);
+    }
+    free(c);
 }
 
 /* ---- the symbols cache ---- */

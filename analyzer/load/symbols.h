@@ -31,6 +31,19 @@ typedef struct mtr_module {
 size_t mtr_trace_modules(mtr_trace_t *t, mtr_module_t **out);
 void mtr_modules_free(mtr_module_t *m, size_t n);
 
+/* A Python code object (format/pyframe.h names it in a stack). */
+typedef struct mtr_pycode {
+    char *filename, *qualname;
+    int firstlineno;
+    uint8_t *linetable; /* CPython 3.11's location table */
+    size_t linetable_len;
+} mtr_pycode_t;
+
+/* The py_code table by id: (*out)[id], zeroed for an id it does not hold;
+ * returns one more than the largest id (0 for a trace without Python). */
+size_t mtr_trace_py_codes(mtr_trace_t *t, mtr_pycode_t **out);
+void mtr_py_codes_free(mtr_pycode_t *c, size_t n);
+
 /* ---- the symbols cache ---- */
 
 typedef struct mtr_symcache mtr_symcache_t;

@@ -94,6 +94,7 @@ static void read_run(sqlite3_stmt *meta, mtr_run_t *run)
     run->command = meta_text(meta, MT_META_COMMAND);
     run->exe = meta_text(meta, MT_META_EXE);
     run->exit_kind = meta_text(meta, MT_META_EXIT_KIND);
+    run->python = meta_text(meta, MT_META_PYTHON);
     run->pid = meta_int(meta, MT_META_PID);
     run->ppid = meta_int(meta, MT_META_PPID);
     run->exit_status = meta_int(meta, MT_META_EXIT_STATUS);
@@ -193,6 +194,7 @@ void mtr_trace_close(mtr_trace_t *t)
     free(t->run.command);
     free(t->run.exe);
     free(t->run.exit_kind);
+    free(t->run.python);
     free(t);
 }
 

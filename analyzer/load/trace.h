@@ -14,6 +14,7 @@ typedef struct mtr_run {
     char *path;                                  /* the file, as opened */
     int schema_version;
     char *command, *exe, *exit_kind;             /* NULL when meta does not say */
+    char *python; /* CPython's version when its frames were taken, else why not */
     int64_t pid, ppid, exit_status, exit_signal; /* -1 when unknown */
     uint64_t start_ns, end_ns;                   /* end_ns >= start_ns */
     uint64_t copy_min, gather_min;

@@ -199,11 +199,12 @@ static void apply(ctx_t *c, const mtr_event_t *e)
     case MTR_EV_MMAP:
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
-                          .mapping = e->anon ? MTR_MAP_ANON : MTR_MAP_FILE};
-        if (e->anon) {
+                          .mapping = e->anon == 2 ? MTR_MAP_ARENA
+                                     : e->anon  ? MTR_MAP_ANON : MTR_MAP_FILE};
+        if (e->anon == 1) /* an arena is no candidate for the payload */
             note_size(c, e->size, e->stack);
+        if (e->anon)
             c->anon += e->size;
-        }
         mtr_blocks_add(c->live, &b);
         c->r->totals.mmaps += c->pass == 1;
         break;
@@ -218,7 +219,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
                           .mapping = kind};
-        if (kind == MTR_MAP_ANON)
+        if (kind != MTR_MAP_FILE)
             c->anon += e->size;
         mtr_blocks_add(c->live, &b);
         break;

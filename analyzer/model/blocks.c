@@ -249,7 +249,7 @@ uint64_t mtr_blocks_unmap(mtr_blocks_t *b, uint64_t addr, uint64_t len)
         mtr_block_t m = t->blk;
         uint64_t mend = m.addr + m.size;
         uint64_t lo = m.addr > addr ? m.addr : addr, hi = mend < end ? mend : end;
-        if (m.mapping == MTR_MAP_ANON)
+        if (m.mapping == MTR_MAP_ANON || m.mapping == MTR_MAP_ARENA)
             released += hi - lo;
         tree_remove(&b->map_tree, m.addr);
         b->nmaps--;

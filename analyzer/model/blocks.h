@@ -6,7 +6,10 @@
 
 #include <stdint.h>
 
-enum { MTR_MAP_NONE, MTR_MAP_ANON, MTR_MAP_FILE };
+/* What a block is: a heap block, or a mapping: anonymous, of a file, or an
+ * allocator's arena (anonymous memory that many small objects share, so
+ * never taken for one of the program's buffers). */
+enum { MTR_MAP_NONE, MTR_MAP_ANON, MTR_MAP_FILE, MTR_MAP_ARENA };
 
 typedef struct mtr_block {
     uint64_t addr, size, ts; /* ts: when it was allocated (identifies it) */

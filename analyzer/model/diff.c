@@ -43,7 +43,9 @@ static char *stack_key(mtr_frames_t *f, uint32_t stack)
     if (!m)
         mtr_out_of_memory();
     for (size_t i = 0; i < n; i++) {
-        if (fr[i].function)
+        if (fr[i].python) /* lines move between versions of a file; names rarely */
+            fprintf(m, "%s %s\n", fr[i].function, fr[i].file ? base_name(fr[i].file) : "?");
+        else if (fr[i].function)
             fprintf(m, "%s\n", fr[i].function);
         else
             fprintf(m, "%s+0x%llx\n", fr[i].module ? base_name(fr[i].module) : "?",

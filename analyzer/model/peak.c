@@ -61,7 +61,7 @@ static void find_buffers(const mtr_block_t *b, void *arg)
 {
     bufscan_t *s = arg;
     mtr_report_t *r = s->r;
-    if (b->mapping == MTR_MAP_FILE || b->size < s->half)
+    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA || b->size < s->half)
         return;
     mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
                             .ts = rel(r, b->ts), .stack = b->stack};

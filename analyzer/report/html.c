@@ -44,7 +44,7 @@ static void owner(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_owner_t *o)
         return;
     }
     mtr_jw_obj(w);
-    mtr_jw_ku64(w, "map", (uint64_t)o->mapping); /* 0 heap, 1 anonymous, 2 file mapping */
+    mtr_jw_ku64(w, "map", (uint64_t)o->mapping); /* MTR_MAP_*: heap, anonymous, file, arena */
     mtr_jw_ku64(w, "b", o->size);
     mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, o->stack));
     mtr_jw_obj_end(w);

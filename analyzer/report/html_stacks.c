@@ -23,6 +23,7 @@ typedef struct {
     int32_t module;
     uint64_t offset;
     uint32_t func;
+    int cls;     /* mtr_frame_class_t */
     int64_t pub; /* index in the page's frame table; -1 while unused */
 } hframe_t;
 
@@ -155,7 +156,7 @@ static uint32_t frame_index(mtr_hstacks_t *t, const mtr_sframe_t *fr)
     /* the frames module owns the strings until it is closed, which is after
      * the page is written */
     *h = (hframe_t){.function = fr->function, .file = fr->file, .line = fr->line,
-                    .module = -1, .offset = fr->offset, .pub = -1};
+                    .module = -1, .offset = fr->offset, .cls = mtr_frame_class(fr), .pub = -1};
     if (fr->module)
         h->module = (int32_t)intern(&t->module_ix, fr->module, strlen(fr->module), &added);
     const char *fparts[] = {fr->function, fr->module, fr->function ? "" : off};
@@ -247,6 +248,7 @@ void mtr_hstacks_write(mtr_hstacks_t *t, mtr_jsonw_t *w)
         mtr_jw_i64(w, h->line);
         mtr_jw_i64(w, h->module >= 0 ? mods[h->module] : -1);
         mtr_jw_u64(w, h->offset);
+        mtr_jw_i64(w, h->cls);
         mtr_jw_arr_end(w);
     }
     mtr_jw_arr_end(w);

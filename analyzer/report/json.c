@@ -14,8 +14,11 @@ void mtr_json_stack(mtr_jsonw_t *w, mtr_frames_t *f, uint32_t stack)
         mtr_jw_kstr(w, "function", fr[i].function);
         mtr_jw_kstr(w, "file", fr[i].file);
         mtr_jw_ki64(w, "line", fr[i].line);
-        mtr_jw_kstr(w, "module", fr[i].module);
-        mtr_jw_ku64(w, "offset", fr[i].offset);
+        mtr_jw_kbool(w, "python", fr[i].python);
+        if (!fr[i].python) {
+            mtr_jw_kstr(w, "module", fr[i].module);
+            mtr_jw_ku64(w, "offset", fr[i].offset);
+        }
         mtr_jw_obj_end(w);
     }
     mtr_jw_arr_end(w);
@@ -39,7 +42,8 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
 {
     static const char *const kinds[] = {[MTR_MAP_NONE] = "heap",
                                         [MTR_MAP_ANON] = "anonymous mapping",
-                                        [MTR_MAP_FILE] = "file mapping"};
+                                        [MTR_MAP_FILE] = "file mapping",
+                                        [MTR_MAP_ARENA] = "allocator arena"};
     mtr_jw_obj(w);
     mtr_jw_ku64(w, "address", addr);
     mtr_jw_key(w, "allocation");

@@ -42,9 +42,25 @@ static const char *base(const char *path)
     return s ? s + 1 : path;
 }
 
+/* A Python file with its package: zarr/core.py, not core.py among many */
+static const char *py_path(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    if (!s)
+        return path;
+    const char *p = s;
+    while (p > path && p[-1] != '/')
+        p--;
+    return p > path || *path == '/' ? p : path;
+}
+
 static void frame_text(const mtr_sframe_t *fr, char *buf, size_t cap)
 {
-    if (fr->function && fr->file)
+    if (fr->python && fr->file)
+        snprintf(buf, cap, "%s (%s:%d)", fr->function, py_path(fr->file), fr->line);
+    else if (fr->python)
+        snprintf(buf, cap, "%s", fr->function);
+    else if (fr->function && fr->file)
         snprintf(buf, cap, "%s (%s:%d)", fr->function, base(fr->file), fr->line);
     else if (fr->function)
         snprintf(buf, cap, "%s (%s)", fr->function, fr->module ? base(fr->module) : "?");
@@ -57,7 +73,7 @@ static void frame_text(const mtr_sframe_t *fr, char *buf, size_t cap)
 void mtr_text_stack(FILE *out, mtr_frames_t *f, uint32_t stack, const char *indent, int depth)
 {
     const mtr_sframe_t *fr;
-    size_t n = mtr_frames_get(f, stack, &fr);
+    size_t n = mtr_frames_shown(f, stack, &fr);
     char buf[1024];
     for (size_t i = 0; i < n && (int)i < depth; i++) {
         frame_text(&fr[i], buf, sizeof buf);
@@ -71,11 +87,23 @@ void mtr_text_stack(FILE *out, mtr_frames_t *f, uint32_t stack, const char *inde
 
 const char *mtr_text_where(mtr_frames_t *f, uint32_t stack, char *buf, size_t cap)
 {
-    const mtr_sframe_t *fr = mtr_frames_caller(f, stack);
-    if (!fr)
+    const mtr_sframe_t *work = mtr_frames_caller(f, stack);
+    if (!work) {
         snprintf(buf, cap, "(no stack)");
-    else
-        frame_text(fr, buf, cap);
+        return buf;
+    }
+    mtr_sframe_t w = *work; /* the next call reuses the frames' buffer */
+    const mtr_sframe_t *py = mtr_frames_python_caller(f, stack);
+    /* the eval loop is not work a person asked for: the Python line is */
+    int eval = w.function && !strncmp(w.function, "_PyEval_", 8);
+    if (!py || w.python || eval) {
+        frame_text(py && eval ? py : &w, buf, cap);
+        return buf;
+    }
+    char a[512], b[512];
+    frame_text(&w, a, sizeof a);
+    frame_text(py, b, sizeof b);
+    snprintf(buf, cap, "%s, called from %s", a, b);
     return buf;
 }
 
@@ -88,7 +116,10 @@ static void owner_line(FILE *out, mtr_frames_t *f, const char *label, const mtr_
         fprintf(out, "      %s: file mapping of %s\n", label, mtr_human_bytes(o->size, b));
     else
         fprintf(out, "      %s: %s %s allocated at %s\n", label, mtr_human_bytes(o->size, b),
-                o->mapping ? "mapping" : "block", mtr_text_where(f, o->stack, w, sizeof w));
+                o->mapping == MTR_MAP_ARENA ? "allocator arena"
+                : o->mapping                ? "mapping"
+                                            : "block",
+                mtr_text_where(f, o->stack, w, sizeof w));
 }
 
 static void copy_text(FILE *out, mtr_frames_t *f, const mtr_copy_t *c)

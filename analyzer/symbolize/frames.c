@@ -8,7 +8,9 @@
 
 #include "analyzer/grow.h"
 #include "analyzer/load/symbols.h"
+#include "analyzer/symbolize/pyline.h"
 #include "analyzer/symbolize/symbolize.h"
+#include "format/pyframe.h"
 
 #define MAX_INLINE 16
 
@@ -24,14 +26,17 @@ struct mtr_frames {
     mtr_stack_nodes_t nodes;
     mtr_module_t *mods;
     size_t nmods;
+    mtr_pycode_t *codes;
+    size_t ncodes;
     ipent_t *ips;
     uint64_t ipcap, ipn;
     mtr_sframe_t *pool;
     size_t npool, cappool;
     char **strings;
     size_t nstrings, capstrings;
-    mtr_sframe_t *out;
-    size_t capout;
+    mtr_sframe_t *out, *shown;
+    size_t capout, capshown;
+    int all;
 };
 
 /* libstdc++'s demangler: the Itanium C++ ABI's own entry point, callable
@@ -71,6 +76,7 @@ mtr_frames_t *mtr_frames_open(mtr_trace_t *t)
     f->sym = mtr_symbolizer_new();
     mtr_trace_stack_nodes(t, &f->nodes);
     f->nmods = mtr_trace_modules(t, &f->mods);
+    f->ncodes = mtr_trace_py_codes(t, &f->codes);
     f->ipcap = 1024;
     f->ips = mtr_calloc(f->ipcap, sizeof *f->ips);
     return f;
@@ -111,9 +117,30 @@ static uint32_t from_cache(mtr_frames_t *f, const mtr_module_t *m, uint64_t off)
     return mtr_symcache_get(f->cache, m->id, off, cached_frame, &c);
 }
 
+/* Python frames are named by their code object and line, never cached: the
+ * trace holds all it takes. */
+static void python_frame(mtr_frames_t *f, uint64_t ip, ipent_t *e)
+{
+    uint64_t id = mt_pyframe_code(ip);
+    const mtr_pycode_t *c = id < f->ncodes && f->codes[id].filename ? &f->codes[id] : NULL;
+    e->count = 1;
+    if (!c) {
+        pool_push(f, (mtr_sframe_t){.function = "<unknown Python code>", .python = 1,
+                                    .status = MTR_SYM_OK});
+        return;
+    }
+    int line = mtr_pyline(c->linetable, c->linetable_len, c->firstlineno, mt_pyframe_lasti(ip));
+    pool_push(f, (mtr_sframe_t){.function = c->qualname, .file = c->filename, .line = line,
+                                .python = 1, .status = MTR_SYM_OK});
+}
+
 static void symbolize_ip(mtr_frames_t *f, uint64_t ip, ipent_t *e)
 {
     e->first = (uint32_t)f->npool;
+    if (mt_pyframe_is(ip)) {
+        python_frame(f, ip, e);
+        return;
+    }
     mtr_module_t *m = module_of(f, ip);
     if (!m) {
         pool_push(f, (mtr_sframe_t){.offset = ip - 1, .status = MTR_SYM_NO_FILE});
@@ -181,12 +208,42 @@ size_t mtr_frames_get(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
     return n;
 }
 
-static int is_plumbing(const mtr_sframe_t *fr)
+static int prefixed(const char *s, const char *const *prefixes)
 {
+    for (; s && *prefixes; prefixes++)
+        if (!strncmp(s, *prefixes, strlen(*prefixes)))
+            return 1;
+    return 0;
+}
+
+mtr_frame_class_t mtr_frame_class(const mtr_sframe_t *fr)
+{
+    static const char *const system[] = {"libc.so", "libc-", "libstdc++", "ld-linux",
+                                         "libmemtrace", NULL};
+    static const char *const interp[] = {"python3", "libpython3", NULL};
+    /* CPython's allocators and the constructors that copy into a new object:
+     * they did the copy, the caller asked for it */
+    static const char *const wrappers[] = {
+        "PyMem_", "_PyMem_", "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
+        "_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc", "pymalloc_",
+        "_PyObject_GC_", "gc_alloc", "PyType_GenericAlloc", "_PyType_AllocNoTrack",
+        "PyBytes_From", "_PyBytes_From", "_PyBytes_Resize", "PyByteArray_FromStringAndSize", "PyByteArray_Resize", "_PyObject_ArenaMmap",
+        "_PyObject_VirtualAlloc", "_PyLong_New", "PyUnicode_New", NULL};
+    /* inlined from string_fortified.h into whoever called them */
+    static const char *const copies[] = {"memcpy", "memmove", "mempcpy", "memset",
+                                         "__memcpy_chk", "__memmove_chk", NULL};
+    if (fr->python)
+        return MTR_FRAME_PYTHON;
+    for (const char *const *c = copies; fr->function && *c; c++)
+        if (!strcmp(fr->function, *c))
+            return MTR_FRAME_PLUMBING;
     const char *m = fr->module ? strrchr(fr->module, '/') : NULL;
     m = m ? m + 1 : fr->module;
-    return m && (!strncmp(m, "libc.so", 7) || !strncmp(m, "libstdc++", 9) ||
-                 !strncmp(m, "libc-", 5));
+    if (prefixed(m, system))
+        return MTR_FRAME_PLUMBING;
+    if (prefixed(m, interp))
+        return prefixed(fr->function, wrappers) ? MTR_FRAME_PLUMBING : MTR_FRAME_INTERPRETER;
+    return MTR_FRAME_PROGRAM;
 }
 
 const mtr_sframe_t *mtr_frames_caller(mtr_frames_t *f, uint32_t stack)
@@ -194,9 +251,48 @@ const mtr_sframe_t *mtr_frames_caller(mtr_frames_t *f, uint32_t stack)
     const mtr_sframe_t *fr;
     size_t n = mtr_frames_get(f, stack, &fr);
     for (size_t i = 0; i < n; i++)
-        if (!is_plumbing(&fr[i]))
+        if (mtr_frame_class(&fr[i]) != MTR_FRAME_PLUMBING)
             return &fr[i];
     return n ? &fr[0] : NULL;
+}
+
+const mtr_sframe_t *mtr_frames_python_caller(mtr_frames_t *f, uint32_t stack)
+{
+    const mtr_sframe_t *fr;
+    size_t n = mtr_frames_get(f, stack, &fr);
+    for (size_t i = 0; i < n; i++)
+        if (fr[i].python)
+            return &fr[i];
+    return NULL;
+}
+
+void mtr_frames_show_all(mtr_frames_t *f, int all)
+{
+    if (f)
+        f->all = all;
+}
+
+size_t mtr_frames_shown(mtr_frames_t *f, uint32_t stack, const mtr_sframe_t **out)
+{
+    const mtr_sframe_t *fr;
+    size_t n = mtr_frames_get(f, stack, &fr), first = 0, m = 0;
+    while (first < n && !fr[first].python)
+        first++;
+    *out = fr;
+    if (f->all || first == n)
+        return n;
+    f->shown = mtr_grow(f->shown, &f->capshown, n, sizeof *f->shown);
+    int work = 0; /* the first frame that is not plumbing is shown */
+    for (size_t i = 0; i < n; i++) {
+        mtr_frame_class_t c = mtr_frame_class(&fr[i]);
+        int keep = i == 0 || c == MTR_FRAME_PYTHON || c == MTR_FRAME_PROGRAM ||
+                   (i < first && !work && c != MTR_FRAME_PLUMBING);
+        work |= i < first && c != MTR_FRAME_PLUMBING;
+        if (keep)
+            f->shown[m++] = fr[i];
+    }
+    *out = f->shown;
+    return m;
 }
 
 /* The frames symbolized now go into the database cache. */
@@ -208,7 +304,7 @@ static void save_cache(mtr_frames_t *f)
         const ipent_t *e = &f->ips[i];
         if (!e->used || !e->fresh)
             continue;
-        mtr_module_t *m = module_of(f, e->ip);
+        mtr_module_t *m = mt_pyframe_is(e->ip) ? NULL : module_of(f, e->ip);
         for (uint32_t k = 0; m && k < e->count; k++) {
             const mtr_sframe_t *fr = &f->pool[e->first + k];
             if (fr->status != MTR_SYM_OK || !fr->function)
@@ -232,10 +328,12 @@ void mtr_frames_close(mtr_frames_t *f)
     for (size_t i = 0; i < f->nstrings; i++)
         free(f->strings[i]);
     mtr_modules_free(f->mods, f->nmods);
+    mtr_py_codes_free(f->codes, f->ncodes);
     free(f->strings);
     mtr_stack_nodes_free(&f->nodes);
     free(f->ips);
     free(f->pool);
     free(f->out);
+    free(f->shown);
     free(f);
 }

@@ -2,16 +2,18 @@
 // would (hover, click, type) and prints what it sees as "key value" lines
 // for tests/test_html.c to assert on.  It asserts nothing itself.
 //   node check.js PAGE.html SHOT.png [--frame NAME]... [--click NAME] [--search TEXT]
+//                 [--hide 1]
 'use strict';
 const path = require('path');
 const { chromium } = require('playwright-core');
 
 function parseArgs(argv) {
-  const a = { page: argv[0], shot: argv[1], frames: [], click: null, search: null };
+  const a = { page: argv[0], shot: argv[1], frames: [], click: null, search: null, hide: null };
   for (let i = 2; i < argv.length; i += 2) {
     if (argv[i] === '--frame') a.frames.push(argv[i + 1]);
     else if (argv[i] === '--click') a.click = argv[i + 1];
     else if (argv[i] === '--search') a.search = argv[i + 1];
+    else if (argv[i] === '--hide') a.hide = argv[i + 1];
     else throw new Error('unknown argument ' + argv[i]);
   }
   return a;
@@ -126,6 +128,14 @@ async function main() {
     out('search_frames', await info.getAttribute('data-frames'));
     out('search_highlighted', await page.locator('#flame g.fr.match').count());
     await page.fill('#flame-search', '');
+  }
+
+  // the toggle that hides interpreter and allocator frames, and back
+  if (a.hide) {
+    await page.check('#flame-hide');
+    for (const f of a.frames) out('frame', 'lean', f, await frameBytes(page, f));
+    out('lean_root_bytes', await svg.getAttribute('data-root-bytes'));
+    await page.uncheck('#flame-hide');
   }
 
   await page.check('input[name=flame-view][value=allocated]');

@@ -7,6 +7,7 @@
 #include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
 #include "tracer/capture/gather.h"
+#include "tracer/capture/python.h"
 #include "tracer/capture/stacks.h"
 #include "tracer/capture/unwind.h"
 #include "tracer/config.h"
@@ -184,7 +185,8 @@ void mt_record_mmap(void *addr, size_t len, int prot, int flags, int fd)
     if (!t)
         return;
     mt_stack_id_t stack = mt_thread_stack(t);
-    mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_MMAP, .ts = mt_now(), .addr = (uintptr_t)addr,
+    mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_MMAP, .sub = (uint16_t)mt_python_in_arena,
+                                     .ts = mt_now(), .addr = (uintptr_t)addr,
                                      .size = len, .aux = (uint64_t)(int64_t)fd,
                                      .aux2 = (uint32_t)prot | (uint64_t)(uint32_t)flags << 32,
                                      .stack = stack});

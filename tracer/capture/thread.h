@@ -7,6 +7,7 @@
 
 #include "tracer/buffer/buffer.h"
 #include "tracer/capture/gather.h"
+#include "tracer/capture/python.h"
 #include "tracer/capture/stacks.h"
 #include "tracer/capture/unwind.h"
 #include "tracer/common.h"
@@ -17,6 +18,7 @@ typedef struct mt_thread {
     mt_stack_cache_t stacks;  /* capture/stacks.c */
     mt_gathers_t gathers;     /* capture/gather.c */
     mt_unwind_cache_t unwind; /* capture/unwind.c */
+    mt_pythread_t py;         /* capture/python.c */
 } mt_thread_t;
 
 /* Owned by thread.c. */
@@ -36,9 +38,11 @@ static inline mt_thread_t *mt_thread_get(void)
 /* The calling thread's stack (frames inside the tracer skipped), interned. */
 static inline mt_stack_id_t mt_thread_stack(mt_thread_t *t)
 {
+    if (MT_UNLIKELY(mt_python_on))
+        return mt_python_stack(&t->py, &t->unwind, &t->stacks, mt_cfg.depth);
     uintptr_t ips[MT_MAX_DEPTH];
     uint64_t h;
-    int n = mt_unwind(&t->unwind, ips, mt_cfg.depth, &h);
+    int n = mt_unwind(&t->unwind, ips, NULL, mt_cfg.depth, &h);
     return n > 0 ? mt_stack_intern(&t->stacks, h, ips, n) : (mt_stack_id_t){0};
 }
 

@@ -56,26 +56,30 @@ static inline int in_self(uintptr_t pc) { return pc >= self_start && pc < self_e
  * is waste on deep (interpreter) stacks. */
 #define SELF_FRAMES 5
 
-static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
+static MT_NOINLINE int slow_unwind(uintptr_t *ips, uintptr_t *sps, int max, uint64_t *hash)
 {
     atomic_fetch_add_explicit(&slow_count, 1, memory_order_relaxed);
     int saved = errno;
     void *buf[MT_MAX_DEPTH + SELF_FRAMES];
+    uintptr_t sp[MT_MAX_DEPTH + SELF_FRAMES];
     int want = (max > MT_MAX_DEPTH ? MT_MAX_DEPTH : max) + SELF_FRAMES;
     int n = 0;
-    if (MT_LIKELY(atomic_load_explicit(&generation, memory_order_relaxed) == 0)) {
+    if (MT_LIKELY(atomic_load_explicit(&generation, memory_order_relaxed) == 0 && !sps)) {
         n = unw_backtrace(buf, want);
     } else {
         /* unw_backtrace's trace cache survives unw_flush_cache: after a
          * dlclose it may apply an unloaded module's rules to the one now at
-         * its addresses (wrong frames, or a crash).  Full steps do not. */
+         * its addresses (wrong frames, or a crash).  Full steps do not, and
+         * they give the stack pointers. */
         unw_context_t uc;
         unw_cursor_t cur;
         unw_getcontext(&uc);
         if (unw_init_local(&cur, &uc) == 0) {
-            unw_word_t ip;
+            unw_word_t ip, s;
             do {
                 unw_get_reg(&cur, UNW_REG_IP, &ip);
+                unw_get_reg(&cur, UNW_REG_SP, &s);
+                sp[n] = s;
                 buf[n++] = (void *)ip;
             } while (n < want && unw_step(&cur) > 0);
         }
@@ -84,8 +88,14 @@ static MT_NOINLINE int slow_unwind(uintptr_t *ips, int max, uint64_t *hash)
     while (skip < n && in_self((uintptr_t)buf[skip]))
         skip++;
     int out = 0;
-    for (int i = skip; i < n && out < max; i++)
+    int i = skip;
+    for (; i < n && out < max; i++) {
+        if (sps)
+            sps[out] = sp[i];
         ips[out++] = (uintptr_t)buf[i];
+    }
+    if (sps)
+        sps[out] = i < n ? sp[i] : UINTPTR_MAX;
     *hash = mt_stack_hash(ips, out);
     errno = saved;
     return out;
@@ -181,21 +191,27 @@ static uint64_t keep(mt_unwind_cache_t *c, int base, int n, int complete)
 }
 
 /* The walk met frame m of the last stack after n fresh frames. */
-static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, int max, int n, int m, uint64_t *hash)
+static int reuse(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, int n, int m,
+                 uint64_t *hash)
 {
-    int out = n;
-    for (int j = m; j >= 0 && out < max; j--)
+    int out = n, j = m;
+    for (; j >= 0 && out < max; j--) {
+        if (sps)
+            sps[out] = c->last[j].sp;
         ips[out++] = c->last[j].pc;
+    }
+    if (sps)
+        sps[out] = j >= 0 ? c->last[j].sp : c->beyond;
     int whole = n + m + 1 <= max;
     uint64_t h = keep(c, m + 1, n, c->last_complete);
     *hash = whole ? mt_hash_final(h, out) : mt_stack_hash(ips, out);
     return out;
 }
 
-int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
+int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, uint64_t *hash)
 {
     if (MT_UNLIKELY(mt_cfg.unwind == MT_UNWIND_LIBUNWIND))
-        return slow_unwind(ips, max, hash);
+        return slow_unwind(ips, sps, max, hash);
     uint32_t gen = atomic_load_explicit(&generation, memory_order_acquire);
     if (MT_UNLIKELY(c->gen != gen)) {
         for (int k = 0; k < MT_RULE_CACHE; k++)
@@ -208,12 +224,12 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
     for (int i = 0; in_self(fp[1]); i++) {
         const uintptr_t *up = (const uintptr_t *)fp[0];
         if (i >= 16 || up <= fp)
-            return slow_unwind(ips, max, hash);
+            return slow_unwind(ips, sps, max, hash);
         fp = up;
     }
     uintptr_t sp = (uintptr_t)(fp + 2), bp = fp[0], pc = fp[1];
     if (!on_home_stack(c, sp))
-        return slow_unwind(ips, max, hash);
+        return slow_unwind(ips, sps, max, hash);
     uintptr_t lo = c->stack_lo, hi = c->stack_hi;
     int n = 0, m = c->last_n - 1, ended = 0;
     while (n < max) {
@@ -221,13 +237,15 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
             m--;
         if (m >= 0 && c->last[m].sp == sp && c->last[m].pc == pc && c->last[m].bp == bp &&
             (c->last_complete || n + m + 1 >= max) && still_valid(c, m))
-            return reuse(c, ips, max, n, m, hash);
+            return reuse(c, ips, sps, max, n, m, hash);
+        if (sps)
+            sps[n] = sp;
         ips[n] = pc;
         mt_step_t *s = &c->fresh[n++];
         *s = (mt_step_t){.pc = pc, .sp = sp, .bp = bp};
         const mt_cfi_rule_t *r = rule_of(c, pc - 1);
         if (!r)
-            return slow_unwind(ips, max, hash);
+            return slow_unwind(ips, sps, max, hash);
         if (r->last) {
             ended = 1;
             break;
@@ -235,11 +253,11 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
         uintptr_t cfa = (r->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)r->cfa_off;
         /* every read stays on this stack, above the frame we came from */
         if (cfa <= sp || cfa > hi || cfa < lo + 8 || (cfa & 7))
-            return slow_unwind(ips, max, hash);
+            return slow_unwind(ips, sps, max, hash);
         if (r->rbp_saved) {
             uintptr_t at = cfa + (uintptr_t)(intptr_t)r->rbp_off;
             if (at < sp || at + 8 > hi || (at & 7))
-                return slow_unwind(ips, max, hash);
+                return slow_unwind(ips, sps, max, hash);
             s->bp_at = at;
             bp = *(const uintptr_t *)at;
         }
@@ -251,6 +269,10 @@ int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash)
             break;
         }
     }
+    uintptr_t beyond = ended ? UINTPTR_MAX : sp;
+    if (sps)
+        sps[n] = beyond;
     *hash = mt_hash_final(keep(c, 0, n, ended), n);
+    c->beyond = beyond;
     return n;
 }

@@ -46,14 +46,17 @@ typedef struct mt_unwind_cache {
     int main_stack;                   /* stack_lo can move down */
     int last_n;        /* frames in last[]; 0 = nothing to reuse */
     int last_complete; /* last[0] is the outermost frame, not a cut at max */
+    uintptr_t beyond;  /* last[0]'s CFA; UINTPTR_MAX when complete */
     mt_step_t last[MT_MAX_DEPTH];
     mt_step_t fresh[MT_MAX_DEPTH]; /* the frames of the walk in progress */
 } mt_unwind_cache_t;
 
 void mt_unwind_init(void);
 /* Captures up to max frames into ips and their mt_stack_hash (stacks.h)
- * into *hash. */
-int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, int max, uint64_t *hash);
+ * into *hash; with sps (room for max + 1), also each frame's stack pointer
+ * (the callee's CFA): frame i's locals lie in [sps[i], sps[i + 1]), and
+ * sps[n] bounds the last one (UINTPTR_MAX when the stack ended there). */
+int mt_unwind(mt_unwind_cache_t *c, uintptr_t *ips, uintptr_t *sps, int max, uint64_t *hash);
 /* Code may have been unmapped (dlclose): every cached rule is suspect. */
 void mt_unwind_forget(void);
 /* How many captures the fast path handed to libunwind (for meta). */

@@ -15,6 +15,7 @@
 
 #include "format/kinds.h"
 #include "tracer/capture/guard.h"
+#include "tracer/capture/python.h"
 #include "tracer/capture/record.h"
 #include "tracer/capture/thread.h"
 #include "tracer/common.h"
@@ -92,6 +93,7 @@ void mt_lifecycle_start(void)
     if (mt_config_load() < 0 || must_stay_single_threaded())
         goto out;
     mt_record_init();
+    mt_python_init(mt_cfg.python);
     int derived = getenv(MT_ENV_ROOT_PID) != NULL;
     if (pick_path(derived, path, sizeof path) < 0) {
         mt_warn("output path too long; running untraced");

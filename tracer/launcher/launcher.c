@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         if (s < 0)
             usage();
         if (!mt_setting_metavar((mt_setting_t)s)) {
-            value[s] = "1";
+            value[s] = mt_setting_flag_value((mt_setting_t)s);
             continue;
         }
         if (i + 1 >= argc)

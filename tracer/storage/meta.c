@@ -11,6 +11,7 @@
 #include "format/schema.h"
 #include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
+#include "tracer/capture/python.h"
 #include "tracer/capture/unwind.h"
 #include "tracer/config.h"
 #include "tracer/storage/sink.h"
@@ -44,6 +45,7 @@ void mt_meta_write_start(uint64_t now)
     mt_sink_meta_int(MT_META_MAX_DEPTH, mt_cfg.depth);
     mt_sink_meta_text(MT_META_CLOCK, mt_kind_name(MT_KINDS_CLOCK, mt_clock_kind()));
     mt_sink_meta_text(MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, mt_cfg.unwind));
+    mt_sink_meta_text(MT_META_PYTHON, mt_python_status());
 }
 
 void mt_meta_write_progress(uint64_t now)

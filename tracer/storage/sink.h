@@ -40,15 +40,18 @@ void mt_sink_thread(uint32_t tid, uint64_t first_ns, const char *name);
 void mt_sink_module(uint32_t id, const char *path, uint64_t bias, uint64_t start, uint64_t end,
                     const char *build_id, uint64_t load_ns);
 void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip);
+void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, int firstlineno,
+                     const void *linetable, size_t len);
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
                          const void *blob, size_t len);
 /* kind: MT_COPY_* (format/kinds.h) */
 void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
                   uint64_t dst, uint64_t bytes, uint64_t pieces, mt_node_id_t stack);
-/* kind: MT_MAP_* (format/kinds.h) */
+/* kind: MT_MAP_* (format/kinds.h); arena: an allocator mapped it for its
+ * objects (mappings.anon = 2) */
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
-                     mt_node_id_t stack);
+                     int arena, mt_node_id_t stack);
 void mt_sink_small_copies(uint32_t tid, int size_class, uint64_t count, uint64_t bytes);
 
 #endif

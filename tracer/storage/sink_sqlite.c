@@ -20,12 +20,14 @@
 #include "format/schema.h"
 #include "tracer/common.h"
 
-enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
+enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_N };
 static const char *const sql[ST_N] = {
     MT_META_PUT_SQL,
     "INSERT OR IGNORE INTO threads(tid, first_ns, name) VALUES(?, ?, ?)",
     "INSERT INTO modules(id, path, bias, start, end, build_id, load_ns) VALUES(?,?,?,?,?,?,?)",
     "INSERT INTO stack_nodes(id, parent, ip) VALUES(?, ?, ?)",
+    "INSERT OR REPLACE INTO py_code(id, filename, qualname, firstlineno, linetable)"
+    " VALUES(?,?,?,?,?)",
     "INSERT INTO alloc_batches(tid, first_ns, last_ns, count, data) VALUES(?,?,?,?,?)",
     "INSERT INTO copies(ts_ns, end_ns, tid, kind, src, dst, bytes, pieces, stack)"
     " VALUES(?,?,?,?,?,?,?,?,?)",
@@ -293,6 +295,14 @@ void mt_sink_stack_node(mt_node_id_t id, mt_node_id_t parent, uint64_t ip)
     run(ST_NODE, "iii", iv, NULL, NULL, 0);
 }
 
+void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, int firstlineno,
+                     const void *linetable, size_t len)
+{
+    int64_t iv[] = {(int64_t)id, firstlineno};
+    const char *tv[] = {filename, qualname};
+    run(ST_CODE, "ittib", iv, tv, linetable, len);
+}
+
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
                          const void *blob, size_t len)
 {
@@ -311,9 +321,9 @@ void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t sr
 
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,
                      uint64_t old_addr, uint64_t old_size, int prot, int flags, int fd,
-                     mt_node_id_t stack)
+                     int arena, mt_node_id_t stack)
 {
-    int anon = fd < 0 || (flags & MAP_ANONYMOUS) != 0;
+    int anon = arena ? 2 : fd < 0 || (flags & MAP_ANONYMOUS) != 0;
     int64_t iv[] = {(int64_t)ts, tid, (int64_t)addr, (int64_t)size, (int64_t)old_addr,
                     (int64_t)old_size, prot, flags, fd, anon, stack.v};
     const char *tv[] = {mt_kind_name(MT_KINDS_MAP, kind)};

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/pyframe.h"
 #include "tracer/capture/clock.h"
+#include "tracer/capture/python.h"
 #include "tracer/common.h"
 #include "tracer/storage/modules.h"
 #include "tracer/storage/sink.h"
@@ -19,6 +21,8 @@ static struct {
     } *table;
     size_t cap, n;
     uint32_t next;
+    uint8_t *code_written; /* by py_code id: its row is in this database */
+    size_t code_cap;
 } T;
 
 static uint64_t hash(uint32_t parent, uint64_t ip)
@@ -47,6 +51,26 @@ static int rehash(void)
     return 0;
 }
 
+/* A Python frame's code object goes into the database with the first node
+ * that names it. */
+static void write_code(uint64_t id)
+{
+    const mt_pycode_t *c = mt_python_code(id);
+    if (!c)
+        return;
+    size_t old = T.code_cap;
+    if (id >= T.code_cap) {
+        if (mt_grow(&T.code_written, &T.code_cap, (size_t)id + 1, 1) < 0)
+            return;
+        memset(T.code_written + old, 0, T.code_cap - old);
+    }
+    if (T.code_written[id])
+        return;
+    T.code_written[id] = 1;
+    mt_sink_py_code(id, c->filename, c->qualname, c->firstlineno, c->linetable,
+                    c->linetable_len);
+}
+
 static uint32_t child(uint32_t parent, uint64_t ip, int *rescanned)
 {
     if (T.n * 2 >= T.cap && rehash() < 0)
@@ -57,7 +81,9 @@ static uint32_t child(uint32_t parent, uint64_t ip, int *rescanned)
             return T.table[j].id;
         j = (j + 1) & (T.cap - 1);
     }
-    if (!mt_modules_known(ip) && !*rescanned) {
+    if (mt_pyframe_is(ip))
+        write_code(mt_pyframe_code(ip));
+    else if (!mt_modules_known(ip) && !*rescanned) {
         mt_modules_scan(mt_now());
         *rescanned = 1;
     }
@@ -97,6 +123,8 @@ void mt_trie_reset(void)
         memset(T.node_of, 0, T.node_cap * sizeof *T.node_of);
     if (T.table)
         memset(T.table, 0, T.cap * sizeof *T.table);
+    if (T.code_written)
+        memset(T.code_written, 0, T.code_cap);
     T.n = 0;
     T.next = 0;
 }

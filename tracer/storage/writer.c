@@ -118,15 +118,15 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
     case MT_RAW_MMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MMAP, r->addr, r->size, 0, 0,
                         (int)(uint32_t)r->aux2, (int)(r->aux2 >> 32), (int)(int64_t)r->aux,
-                        mt_trie_node_of(r->stack));
+                        r->sub, mt_trie_node_of(r->stack));
         break;
     case MT_RAW_MUNMAP:
-        mt_sink_mapping(r->ts, b->tid, MT_MAP_MUNMAP, r->addr, r->size, 0, 0, 0, 0, -1,
+        mt_sink_mapping(r->ts, b->tid, MT_MAP_MUNMAP, r->addr, r->size, 0, 0, 0, 0, -1, 0,
                         (mt_node_id_t){0});
         break;
     case MT_RAW_MREMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MREMAP, r->addr, r->size, r->aux, r->aux2, 0, 0,
-                        -1, mt_trie_node_of(r->stack));
+                        -1, 0, mt_trie_node_of(r->stack));
         break;
     default: break;
     }

@@ -46,8 +46,17 @@
 
   function base(path) { return path ? path.slice(path.lastIndexOf('/') + 1) : '?'; }
 
-  /* a frame: [function, file, line, module index, offset] */
+  /* a frame: [function, file, line, module index, offset, class]; the
+   * classes are mtr_frame_class_t's */
+  var PROGRAM = 0, PYTHON = 1, INTERPRETER = 2, PLUMBING = 3;
   function frameModule(f) { return f[3] >= 0 ? D.modules[f[3]] : null; }
+  function frameClass(i) { return D.frames[i][5]; }
+
+  /* a Python file with its package: zarr/core.py */
+  function pyPath(path) {
+    var parts = (path || '?').split('/');
+    return parts.slice(-2).join('/');
+  }
 
   function funcName(i) {
     var f = D.frames[i];
@@ -56,25 +65,42 @@
 
   function frameText(i) {
     var f = D.frames[i];
+    if (f[5] === PYTHON) return f[1] ? f[0] + ' (' + pyPath(f[1]) + ':' + f[2] + ')' : f[0];
     if (f[0] && f[1]) return f[0] + ' (' + base(f[1]) + ':' + f[2] + ')';
     if (f[0]) return f[0] + ' (' + base(frameModule(f)) + ')';
     return funcName(i);
   }
 
-  /* libc and the C++ runtime call the allocator for someone else */
-  function plumbing(i) {
-    var m = base(frameModule(D.frames[i]));
-    return /^(libc\.so|libc-|libstdc\+\+)/.test(m);
+  /* libc, the C++ runtime and the allocators work for someone else */
+  function plumbing(i) { return frameClass(i) === PLUMBING; }
+
+  /* as the text report's "at": the work, and the Python line that asked */
+  function caller(s) {
+    var st = D.stacks[s] || [], work = -1, py = -1;
+    for (var i = 0; i < st.length && work < 0; i++) if (!plumbing(st[i])) work = st[i];
+    for (var j = 0; j < st.length && py < 0; j++) if (frameClass(st[j]) === PYTHON) py = st[j];
+    if (work < 0) return st.length ? frameText(st[0]) : '(no stack)';
+    var eval_ = /^_PyEval_/.test(D.frames[work][0] || '');
+    if (py < 0 || work === py || eval_) return frameText(py >= 0 && eval_ ? py : work);
+    return frameText(work) + ', called from ' + frameText(py);
   }
 
-  function caller(s) {
-    var st = D.stacks[s] || [];
-    for (var i = 0; i < st.length; i++) if (!plumbing(st[i])) return frameText(st[i]);
-    return st.length ? frameText(st[0]) : '(no stack)';
+  /* frames shown in lists while the toggle is on, as the text report shows
+   * them: the innermost frame, the work, the Python and program frames */
+  function shownFrames(st) {
+    var first = -1, work = false;
+    for (var i = 0; i < st.length && first < 0; i++) if (frameClass(st[i]) === PYTHON) first = i;
+    if (first < 0 || !hidePlumbing()) return st;
+    return st.filter(function (f, i) {
+      var c = frameClass(f);
+      var keep = i === 0 || c === PYTHON || c === PROGRAM || (i < first && !work && c !== PLUMBING);
+      work = work || (i < first && c !== PLUMBING);
+      return keep;
+    });
   }
 
   function stackText(s, max) {
-    var st = D.stacks[s] || [], lines = [];
+    var st = shownFrames(D.stacks[s] || []), lines = [];
     for (var i = 0; i < st.length && i < max; i++) lines.push(frameText(st[i]));
     if (st.length > max) lines.push('... ' + (st.length - max) + ' more frames');
     return lines.length ? lines.join('\n') : '(no stack)';
@@ -309,11 +335,50 @@
   };
   var flame = {view: 'peak', root: null, zoom: null, query: ''};
 
+  function hidePlumbing() {
+    var box = document.getElementById('flame-hide');
+    return box ? box.checked : false;
+  }
+
+  /* The tree without interpreter and allocator frames: a hidden frame's
+   * children join its parent, merged with siblings of the same frame. */
+  function collapsed(nd, depth) {
+    var out = {f: nd.f, b: nd.b, c: nd.c, merged: nd.merged, name: nd.name, kids: [],
+               depth: depth, parent: null}, byFrame = {};
+    (function adopt(kids) {
+      kids.forEach(function (k) {
+        var c = k.f >= 0 ? frameClass(k.f) : PROGRAM;
+        if (c === INTERPRETER || c === PLUMBING) return adopt(k.kids);
+        var ck = collapsed(k, depth + 1), same = byFrame[k.f];
+        if (same === undefined || k.f < 0) {
+          ck.parent = out;
+          byFrame[k.f] = out.kids.length;
+          out.kids.push(ck);
+          return;
+        }
+        merge(out.kids[same], ck);
+      });
+    })(nd.kids);
+    return out;
+  }
+
+  function merge(into, from) {
+    into.b += from.b;
+    into.c += from.c;
+    from.kids.forEach(function (k) {
+      for (var i = 0; i < into.kids.length; i++)
+        if (into.kids[i].f === k.f && k.f >= 0) return merge(into.kids[i], k);
+      k.parent = into;
+      into.kids.push(k);
+    });
+  }
+
   function setView(name) {
     var v = views[name];
     flame.view = name;
     if (!v.root) v.root = buildTree(v.fl);
-    flame.root = flame.zoom = v.root;
+    if (!v.lean) v.lean = collapsed(v.root, 0);
+    flame.root = flame.zoom = hidePlumbing() ? v.lean : v.root;
     document.getElementById('flame-title').textContent = v.title;
     var note = v.note;
     if (name === 'peak' && v.fl.bytes !== D.peak.total_bytes)
@@ -327,8 +392,10 @@
 
   function color(nd) {
     if (nd.f < 0) return '#c8ccd2';
-    var h = hashHue(nd.name);
-    if (plumbing(nd.f)) return 'hsl(' + (200 + h % 30) + ',45%,' + (70 + h % 10) + '%)';
+    var h = hashHue(nd.name), c = frameClass(nd.f);
+    if (c === PYTHON) return 'hsl(' + (95 + h % 40) + ',50%,' + (55 + h % 15) + '%)';
+    if (c === INTERPRETER) return 'hsl(' + (250 + h % 30) + ',20%,' + (72 + h % 10) + '%)';
+    if (c === PLUMBING) return 'hsl(' + (200 + h % 30) + ',45%,' + (70 + h % 10) + '%)';
     return 'hsl(' + (h % 50) + ',' + (65 + h % 25) + '%,' + (58 + (h >> 3) % 14) + '%)';
   }
 
@@ -387,8 +454,12 @@
     });
   }
 
+  /* by function name, or by file: "core.py" finds zarr's frames */
   function matches(nd) {
-    return nd.f !== -2 && nd.name.toLowerCase().indexOf(flame.query) >= 0;
+    if (nd.f === -2) return false;
+    var file = nd.f >= 0 ? (D.frames[nd.f][1] || '') : '';
+    return nd.name.toLowerCase().indexOf(flame.query) >= 0 ||
+           file.toLowerCase().indexOf(flame.query) >= 0;
   }
 
   /* Highlights matching frames; the bytes under them count once even where
@@ -412,7 +483,7 @@
 
   // ---- tables ----
 
-  var MAPS = ['heap block', 'anonymous mapping', 'file mapping'];
+  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena'];
 
   function ownerText(o) {
     return fmtBytes(o.b) + ' ' + MAPS[o.map] + ' allocated at ' + caller(o.s);
@@ -502,6 +573,9 @@
     r.addEventListener('change', function () { if (r.checked) setView(r.value); });
   });
   document.getElementById('flame-search').addEventListener('input', search);
+  document.getElementById('flame-hide').addEventListener('change', function () {
+    setView(flame.view);
+  });
   document.getElementById('flame-reset').addEventListener('click', function () {
     flame.zoom = flame.root;
     drawFlame();
