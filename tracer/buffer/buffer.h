@@ -51,7 +51,7 @@ typedef struct mt_slot_ext {
 
 static inline int mt_raw_slots(int kind) { return kind >= MT_RAW_REALLOC ? 2 : 1; }
 
-#define MT_SEG_SLOTS 2048
+#define MT_SEG_SLOTS 1024
 typedef struct mt_seg {
     _Atomic(struct mt_seg *) next;
     uint64_t pad[7];
@@ -60,7 +60,7 @@ typedef struct mt_seg {
 
 /* The bound on the backlog (README: Speed and size); each thread adds the
  * one segment it is filling. */
-#define MT_BACKLOG_BYTES (4u << 20)
+#define MT_BACKLOG_BYTES (1u << 20)
 
 #define MT_SIZE_CLASSES 64
 
@@ -154,7 +154,7 @@ int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
  * that has run for MT_LATE_NS makes producers wait at their next segment,
  * so the writer's lag behind the program, and with it what a SIGKILL can
  * lose, stays bounded in time as well as in bytes. */
-#define MT_LATE_NS 15000000ull
+#define MT_LATE_NS 10000000ull
 void mt_buffer_pass_begin(uint64_t now);
 void mt_buffer_pass_end(void);
 
