@@ -101,26 +101,15 @@ END_TEST
  * stdout: its pid. */
 static pid_t start_ready(const char *db, char *const argv[])
 {
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        if (db) {
-            setenv("LD_PRELOAD", PRELOAD_LIB, 1);
-            setenv("MEMTRACE_OUTPUT", db, 1);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(p[1]);
+    char preload[] = "LD_PRELOAD=" PRELOAD_LIB, output[4200];
+    snprintf(output, sizeof output, "MEMTRACE_OUTPUT=%s", db ? db : "");
+    char *env[] = {preload, output, NULL};
+    int fd;
+    pid_t pid = th_spawn(argv, db ? env : NULL, &fd);
     char c = 0;
-    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    ck_assert_int_eq(read(fd, &c, 1), 1);
     ck_assert_int_eq(c, 'r');
-    close(p[0]);
+    close(fd);
     return pid;
 }
 
