@@ -297,6 +297,27 @@ START_TEST(raw_clone_child)
 }
 END_TEST
 
+/* A fork-heavy shell script (command substitutions, background subshells):
+ * every process leaves a complete trace and none leaves a -wal or -shm. */
+START_TEST(fork_heavy_script)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/b.db", dir);
+    char *argv[] = {"/bin/bash", "-c",
+                    "n=0; for i in $(seq 30); do x=$(echo $i); y=$(expr $i + 1); "
+                    "n=$((n + ${#x} + y)); done; "
+                    "for i in $(seq 10); do ( s=0; for j in 1 2 3; do s=$((s + j)); done; "
+                    "echo $s > /dev/null ) & done; wait; echo $n",
+                    NULL};
+    static char out[256];
+    int st = th_trace(db, argv, out, sizeof out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "bash: status %d", st);
+    ck_assert_str_eq(out, "546\n");
+    ck_assert_int_ge(all_complete(dir, "b.db"), 40);
+}
+END_TEST
+
 Suite *load_suite(void)
 {
     Suite *s = suite_create("load");
@@ -310,6 +331,7 @@ Suite *load_suite(void)
     tcase_add_test(tc, sigkill_loses_little);
     tcase_add_test(tc, chromium_dump_dom);
     tcase_add_test(tc, raw_clone_child);
+    tcase_add_test(tc, fork_heavy_script);
     suite_add_tcase(s, tc);
     return s;
 }
