@@ -29,6 +29,8 @@
     X(CLOCK, "clock", TEXT, 0)                 /* MT_CLOCKS */                 \
     /* stacks the fast unwinder handed to libunwind */                         \
     X(UNWIND_SLOW, "unwind_slow", INT, 0)                                      \
+    /* times a thread waited for the writer at the backlog's bound */          \
+    X(BACKLOG_WAITS, "backlog_waits", INT, 0)                                  \
     /* CPython's frames: "3.11.2" when taken, else why not ("off", "3.12.1 \
      * is not supported"); absent for a program that is not CPython */      \
     X(PYTHON, "python", TEXT, 0)                                               \

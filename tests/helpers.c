@@ -23,7 +23,7 @@ char *th_tempdir(void)
     return t;
 }
 
-int th_run(char *const argv[], char *const env_extra[], char *out, size_t cap)
+pid_t th_spawn(char *const argv[], char *const env_extra[], int *out_fd)
 {
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
@@ -39,12 +39,20 @@ int th_run(char *const argv[], char *const env_extra[], char *out, size_t cap)
         _exit(127);
     }
     close(fds[1]);
+    *out_fd = fds[0];
+    return pid;
+}
+
+int th_run(char *const argv[], char *const env_extra[], char *out, size_t cap)
+{
+    int fd;
+    pid_t pid = th_spawn(argv, env_extra, &fd);
     size_t n = 0;
     char sink[4096];
     for (;;) {
         char *dst = out && n + 1 < cap ? out + n : sink;
         size_t room = out && n + 1 < cap ? cap - 1 - n : sizeof sink;
-        ssize_t r = read(fds[0], dst, room);
+        ssize_t r = read(fd, dst, room);
         if (r <= 0)
             break;
         if (dst != sink)
@@ -52,7 +60,7 @@ int th_run(char *const argv[], char *const env_extra[], char *out, size_t cap)
     }
     if (out)
         out[n] = 0;
-    close(fds[0]);
+    close(fd);
     int status;
     waitpid(pid, &status, 0);
     return status;

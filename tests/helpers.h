@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "format/batch.h"
 #include "format/meta.h"
@@ -21,6 +22,9 @@ char *th_tempdir(void);
  * environment, stdout captured into out (NUL-terminated, may be NULL).
  * Returns the wait status. */
 int th_run(char *const argv[], char *const env_extra[], char *out, size_t cap);
+
+/* Starts argv as th_run does; *out_fd reads its stdout.  Its pid. */
+pid_t th_spawn(char *const argv[], char *const env_extra[], int *out_fd);
 
 /* Runs a fixture with the tracer preloaded, writing db. */
 int th_trace(const char *db, char *const argv[], char *out, size_t cap);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analyzer/cli/commands.h"
+#include "analyzer/report/jsonw.h"
 #include "tests/helpers.h"
 
 #define HTML_DIR MT_SOURCE_DIR "/tests/html"
@@ -115,12 +116,13 @@ static void node_modules(void)
 
 /* Traces the fixture into dir/run.db and writes dir/report.html; the JSON
  * report of the same trace goes into json. */
-static void make_page(const char *dir, char *db, char *page, char *json, size_t cap)
+static void make_page(const char *dir, const char *arg, char *db, char *page, char *json,
+                      size_t cap)
 {
     snprintf(db, 4096, "%s/run.db", dir);
     snprintf(page, 4096, "%s/report.html", dir);
     /* markup in the command line must reach the page as text */
-    char *fix[] = {FIXTURE("htmlfix"), MARKUP, NULL};
+    char *fix[] = {FIXTURE("htmlfix"), (char *)arg, NULL};
     int st = th_trace(db, fix, NULL, 0);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "htmlfix failed: %d", st);
     char *rep[] = {MT_BUILD_DIR "/memtrace-report", db, "--json", "--stall-ms", "1", NULL};
@@ -139,7 +141,7 @@ START_TEST(page_in_chromium)
     char *dir = th_tempdir();
     char db[4096], page[4096];
     static char json[1 << 20], out[1 << 18];
-    make_page(dir, db, page, json, sizeof json);
+    make_page(dir, MARKUP, db, page, json, sizeof json);
     uint64_t peak = json_u64(json, "\"peak\":", "total_bytes");
     uint64_t peak_t = json_u64(json, "\"peak\":", "time_ns");
     uint64_t allocated = json_u64(json, "\"totals\":", "allocated_bytes");
@@ -278,7 +280,7 @@ START_TEST(page_is_self_contained)
     char *dir = th_tempdir();
     char db[4096], page[4096];
     static char json[1 << 20];
-    make_page(dir, db, page, json, sizeof json);
+    make_page(dir, MARKUP, db, page, json, sizeof json);
     FILE *f = fopen(page, "r");
     ck_assert_ptr_nonnull(f);
     static char html[1 << 20];
@@ -295,6 +297,53 @@ START_TEST(page_is_self_contained)
     const char *data = strstr(html, "id=\"mtr-data\">");
     ck_assert_ptr_nonnull(data);
     ck_assert_ptr_null(memchr(data + 14, '<', (size_t)(strstr(data, "</script>") - data - 14)));
+    cleanup(dir);
+}
+END_TEST
+
+/* Command lines and file names are bytes: each byte of an ill-formed UTF-8
+ * sequence becomes U+FFFD, well-formed characters pass as they are. */
+START_TEST(strings_are_utf8)
+{
+    char buf[256] = {0};
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    ck_assert_ptr_nonnull(f);
+    mtr_jsonw_t w;
+    mtr_jw_init(&w, f);
+    /* Latin-1 e-acute, the euro sign, a surrogate, an overlong '/', a
+     * 4-byte sequence cut short by the end */
+    mtr_jw_str(&w, "caf\xe9 \xe2\x82\xac \xed\xa0\x80 \xc0\xaf \xf0\x9f\x98");
+    fclose(f);
+    ck_assert_str_eq(buf, "\"caf\\ufffd \xe2\x82\xac \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd "
+                          "\\ufffd\\ufffd\\ufffd\"");
+
+    /* end to end: a strict decoder reads the JSON report and the page */
+    char *dir = th_tempdir();
+    char db[4096], page[4096], py[4200], jpath[4200];
+    static char json[1 << 20];
+    make_page(dir, "caf\xe9", db, page, json, sizeof json);
+    snprintf(jpath, sizeof jpath, "%s/report.json", dir);
+    f = fopen(jpath, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(json, f);
+    fclose(f);
+    snprintf(py, sizeof py, "%s/check.py", dir);
+    f = fopen(py, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("import json, sys\n"
+          "def cmd(text):\n"
+          "    c = json.loads(text)['command']\n"
+          "    assert c.endswith('htmlfix caf\\ufffd'), ascii(c)\n"
+          "cmd(open(sys.argv[1], 'rb').read().decode('utf-8'))\n"
+          "page = open(sys.argv[2], 'rb').read().decode('utf-8')\n"
+          "data = page.split('id=\"mtr-data\">', 1)[1].split('</script>', 1)[0]\n"
+          "cmd(data)\n",
+          f);
+    fclose(f);
+    char *argv[] = {"/usr/bin/python3", py, jpath, page, NULL};
+    char out[4096];
+    int st = th_run(argv, NULL, out, sizeof out);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a strict decoder refused: %s", out);
     cleanup(dir);
 }
 END_TEST
@@ -323,6 +372,7 @@ Suite *html_suite(void)
     /* tracing, Chromium's start and a first npm ci take a while */
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, strings_are_utf8);
     tcase_add_test(tc, page_is_self_contained);
     tcase_add_test(tc, page_in_chromium);
     tcase_add_test(tc, python_page);

@@ -219,7 +219,10 @@ static void clipped(mtr_jsonw_t *w, const char *s)
         mtr_jw_str(w, s);
         return;
     }
-    snprintf(buf, sizeof buf, "%.*s...", MAX_NAME, s);
+    int keep = MAX_NAME;
+    while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
+        keep--; /* cut between characters, not inside one */
+    snprintf(buf, sizeof buf, "%.*s...", keep, s);
     mtr_jw_str(w, buf);
 }
 

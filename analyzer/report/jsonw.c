@@ -43,11 +43,47 @@ void mtr_jw_obj_end(mtr_jsonw_t *w) { close_(w, '}'); }
 void mtr_jw_arr(mtr_jsonw_t *w) { open(w, '['); }
 void mtr_jw_arr_end(mtr_jsonw_t *w) { close_(w, ']'); }
 
+/* Length of the well-formed UTF-8 sequence at p (1-4), or 0 when p starts
+ * an ill-formed one (Unicode's table 3-7: no overlongs, no surrogates,
+ * nothing past U+10FFFF); a NUL ends the string wherever it falls. */
+static int utf8_len(const unsigned char *p)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    int n;
+    if (p[0] < 0x80)
+        return 1;
+    else if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        lo = p[0] == 0xe0 ? 0xa0 : 0x80;
+        hi = p[0] == 0xed ? 0x9f : 0xbf;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        lo = p[0] == 0xf0 ? 0x90 : 0x80;
+        hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (int i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+/* Traced command lines and file names are bytes, not text, and strict
+ * decoders (Python's, Node's) reject a file that is not UTF-8: each byte of
+ * an ill-formed sequence becomes U+FFFD. */
 static void raw_str(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = utf8_len(p);
+        if (n == 0) {
+            fputs("\\ufffd", out); /* escaped: the output stays ASCII there */
+            n = 1;
+        } else if (*p == '"' || *p == '\\')
             fprintf(out, "\\%c", *p);
         else if (*p == '\n')
             fputs("\\n", out);
@@ -56,7 +92,8 @@ static void raw_str(FILE *out, const char *s)
         else if (*p < 0x20 || *p == 0x7f)
             fprintf(out, "\\u%04x", *p);
         else
-            fputc(*p, out);
+            fwrite(p, 1, (size_t)n, out);
+        p += n;
     }
     fputc('"', out);
 }

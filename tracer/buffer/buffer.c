@@ -1,13 +1,34 @@
 /* Per-thread event buffers (see buffer.h).  Segments come from a small pool
- * so steady tracing does not mmap/munmap at all. */
+ * so steady tracing does not mmap/munmap at all.  The accounting: `full`
+ * counts segments a producer has moved past and the writer has not freed;
+ * a producer maps a new segment only while full < CAP_SEGS and the pool is
+ * empty, so full + pooled stays within MT_BACKLOG_BYTES. */
 #include "tracer/buffer/buffer.h"
 
+#include "tracer/capture/clock.h"
+
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CAP_SEGS (MT_BACKLOG_BYTES / sizeof(mt_seg_t))
+#define POOL_KEEP 64
+#define WAIT_SLICE_NS 10000000L
+#define STUCK_SLICES 100 /* a second without the writer freeing a segment */
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static mt_seg_t *pool;
-static unsigned pool_len;
-#define POOL_KEEP 64
+static _Atomic unsigned pool_len; /* written under pool_lock, read without */
+static _Atomic unsigned full;
+static _Atomic uint32_t room; /* futex word: bumped whenever a segment frees */
+static _Atomic int waiting, consumer;
+static _Atomic uint64_t waits;
+static _Atomic uint64_t pass_start; /* 0: the writer is between drains */
+static pid_t consumer_pid;          /* the process whose writer drains us */
+static int orphaned;
 
 static mt_seg_t *seg_new(void)
 {
@@ -25,7 +46,15 @@ static mt_seg_t *seg_new(void)
     return s;
 }
 
-static void seg_free(mt_seg_t *s)
+static void wake_waiters(void)
+{
+    atomic_fetch_add(&room, 1);
+    if (atomic_load(&waiting))
+        syscall(SYS_futex, &room, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* was_full: s is one the producer moved past (not a thread's last one). */
+static void seg_free(mt_seg_t *s, int was_full)
 {
     pthread_mutex_lock(&pool_lock);
     if (pool_len < POOL_KEEP) {
@@ -36,7 +65,57 @@ static void seg_free(mt_seg_t *s)
     }
     pthread_mutex_unlock(&pool_lock);
     mt_unmap(s, sizeof *s);
+    if (was_full) {
+        atomic_fetch_sub(&full, 1);
+        wake_waiters();
+    }
 }
+
+static int full_up(void)
+{
+    if (!atomic_load(&consumer))
+        return 0;
+    if (atomic_load(&full) >= CAP_SEGS && atomic_load(&pool_len) == 0)
+        return 1;
+    uint64_t p = atomic_load(&pass_start);
+    return p && mt_now() - p > MT_LATE_NS;
+}
+
+void mt_buffer_pass_begin(uint64_t now) { atomic_store(&pass_start, now); }
+
+void mt_buffer_pass_end(void)
+{
+    atomic_store(&pass_start, 0);
+    wake_waiters();
+}
+
+/* Never drops: it returns when there is room, when no writer runs, or when
+ * the writer looks stuck (then the backlog goes over the bound once). */
+static MT_NOINLINE void wait_for_room(void)
+{
+    atomic_fetch_add(&waits, 1);
+    atomic_fetch_add(&waiting, 1);
+    uint32_t seen = atomic_load(&room);
+    for (int idle = 0; full_up() && idle < STUCK_SLICES;) {
+        struct timespec slice = {0, WAIT_SLICE_NS};
+        syscall(SYS_futex, &room, FUTEX_WAIT_PRIVATE, seen, &slice, NULL, 0);
+        uint32_t now = atomic_load(&room);
+        idle = now == seen ? idle + 1 : 0;
+        seen = now;
+    }
+    atomic_fetch_sub(&waiting, 1);
+}
+
+void mt_buffer_set_consumer(int on)
+{
+    consumer_pid = on ? getpid() : 0;
+    atomic_store(&consumer, on);
+    if (!on)
+        wake_waiters();
+}
+
+int mt_buffer_pressure(void) { return atomic_load(&waiting) > 0; }
+uint64_t mt_buffer_waits(void) { return atomic_load(&waits); }
 
 mt_tbuf_t *mt_tbuf_new(uint32_t tid, uint64_t first_ts)
 {
@@ -55,15 +134,31 @@ mt_tbuf_t *mt_tbuf_new(uint32_t tid, uint64_t first_ts)
 
 void mt_tbuf_free(mt_tbuf_t *b)
 {
-    seg_free(b->rseg);
+    seg_free(b->rseg, 0);
     mt_unmap(b, sizeof *b);
+}
+
+/* A child made by a raw clone (Chromium's zygote forks so) skips the
+ * atfork handlers that would give it a writer of its own: its events have
+ * nowhere to go, so they stop here instead of waiting for a writer that
+ * is not there, or growing without bound. */
+static int orphan(void)
+{
+    if (!orphaned && consumer_pid && getpid() != consumer_pid)
+        orphaned = 1;
+    return orphaned;
 }
 
 mt_slot_t *mt_tbuf_next_segment(mt_tbuf_t *b)
 {
+    if (MT_UNLIKELY(orphan()))
+        return NULL;
+    if (MT_UNLIKELY(full_up()))
+        wait_for_room();
     mt_seg_t *s = seg_new();
     if (!s)
         return NULL;
+    atomic_fetch_add(&full, 1);
     if (b->widx < MT_SEG_SLOTS) { /* published with the next event */
         b->wseg->ev[b->widx].kind = MT_RAW_PAD;
         b->count += MT_SEG_SLOTS - b->widx;
@@ -95,7 +190,7 @@ int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
         if (b->ridx == MT_SEG_SLOTS) {
             /* the producer linked the next segment before publishing into it */
             mt_seg_t *next = atomic_load_explicit(&b->rseg->next, memory_order_acquire);
-            seg_free(b->rseg);
+            seg_free(b->rseg, 1);
             b->rseg = next;
             b->ridx = 0;
         }
@@ -128,4 +223,10 @@ void mt_buffer_after_fork_child(void)
     pthread_mutex_init(&pool_lock, NULL);
     pool = NULL;
     pool_len = 0;
+    full = 0;
+    waiting = 0;
+    consumer = 0;
+    pass_start = 0;
+    consumer_pid = 0;
+    orphaned = 0;
 }

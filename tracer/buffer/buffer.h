@@ -1,9 +1,13 @@
 /* Per-thread event buffers: what a program thread hands to the writer.  A
  * chain of fixed-size segments that the owning thread appends to and the
- * writer thread consumes, and the counters of small copies.  Appending
- * never waits on the writer (it takes a new segment instead), so a thread
- * inside dlopen or a signal handler cannot deadlock against a writer that
- * needs the same lock. */
+ * writer thread consumes, and the counters of small copies.  The backlog
+ * (segments filled and not yet consumed, plus the free pool) is bounded by
+ * MT_BACKLOG_BYTES: a thread that needs a segment beyond it waits for the
+ * writer to consume one (and it waits as well while the writer is late,
+ * below).  Only the switch to a new segment can wait, never
+ * under a lock of ours, and a writer that makes no progress for a second
+ * (it waits for a lock the waiting thread holds, say) lets it pass over
+ * the bound rather than deadlock. */
 #ifndef MT_BUFFER_H
 #define MT_BUFFER_H
 
@@ -50,12 +54,16 @@ typedef struct mt_slot_ext {
 
 static inline int mt_raw_slots(int kind) { return kind >= MT_RAW_REALLOC ? 2 : 1; }
 
-#define MT_SEG_SLOTS 8192
+#define MT_SEG_SLOTS 1024
 typedef struct mt_seg {
     _Atomic(struct mt_seg *) next;
     uint64_t pad[7];
     mt_slot_t ev[MT_SEG_SLOTS];
 } mt_seg_t;
+
+/* The bound on the backlog (README: Speed and size); each thread adds the
+ * one segment it is filling. */
+#define MT_BACKLOG_BYTES (1u << 20)
 
 #define MT_SIZE_CLASSES 64
 
@@ -144,6 +152,22 @@ static inline void mt_tbuf_retire(mt_tbuf_t *b)
 
 /* Consumes the next published event of b into *out; 0 when none is left. */
 int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out);
+
+/* The writer brackets each drain of every buffer with these: a drain
+ * that has run for MT_LATE_NS makes producers wait at their next segment,
+ * so the writer's lag behind the program, and with it what a SIGKILL can
+ * lose, stays bounded in time as well as in bytes. */
+#define MT_LATE_NS 10000000ull
+void mt_buffer_pass_begin(uint64_t now);
+void mt_buffer_pass_end(void);
+
+/* Whether producers may wait for a consumer: on while the writer runs.
+ * Without one a full backlog grows instead (nothing would drain it). */
+void mt_buffer_set_consumer(int on);
+/* 1 while a producer waits for room: the writer should not sleep. */
+int mt_buffer_pressure(void);
+/* How many times a producer waited for room, over the process's life. */
+uint64_t mt_buffer_waits(void);
 
 /* Fork child: the segment pool belongs to the parent's threads. */
 void mt_buffer_after_fork_child(void);

@@ -14,7 +14,23 @@
 #include "tracer/capture/unwind.h"
 #include "tracer/config.h"
 
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
 _Atomic int mt_active;
+
+#define CLOSING 2
+#define PARK_SLICE_NS 100000000L
+#define PARK_SLICES 20 /* 2 s: then a thread goes on, untraced */
+
+static void set_active(int v)
+{
+    atomic_store(&mt_active, v);
+    syscall(SYS_futex, &mt_active, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
 
 void mt_record_init(void)
 {
@@ -25,16 +41,34 @@ void mt_record_init(void)
     mt_thread_init();
 }
 
-void mt_record_start(void) { atomic_store(&mt_active, 1); }
-void mt_record_stop(void) { atomic_store(&mt_active, 0); }
+void mt_record_start(void) { set_active(1); }
+void mt_record_stop(void) { set_active(0); }
+void mt_record_close(void) { atomic_store(&mt_active, CLOSING); }
+
+/* While the trace closes, a thread that would record waits instead: it
+ * neither adds to what the writer must finish nor takes the CPU from it,
+ * and exit ends the process under it as it would have without us.  Bounded,
+ * in case the closing thread waits for something this one holds. */
+static MT_NOINLINE void park(void)
+{
+    for (int i = 0; i < PARK_SLICES && mt_record_active() == CLOSING; i++) {
+        struct timespec slice = {0, PARK_SLICE_NS};
+        syscall(SYS_futex, &mt_active, FUTEX_WAIT_PRIVATE, CLOSING, &slice, NULL, 0);
+    }
+}
 
 /* Enters the tracer: the calling thread's state, or NULL to skip (then the
  * guard is not held).  Only an unguarded thread gets here, so what leave()
  * restores is always "not busy". */
 static inline mt_thread_t *enter(void)
 {
-    if (!mt_record_active() || mt_guard_busy())
+    int active = mt_record_active();
+    if (!active || mt_guard_busy())
         return NULL;
+    if (MT_UNLIKELY(active == CLOSING)) {
+        park();
+        return NULL;
+    }
     mt_guard_enter();
     mt_thread_t *t = mt_thread_get();
     if (!t)

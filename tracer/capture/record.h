@@ -13,8 +13,9 @@
 #include "tracer/capture/large.h"
 #include "tracer/capture/thread.h"
 
-/* 1 while events are recorded.  Owned by record.c: others read it through
- * mt_record_active and change it with mt_record_start / mt_record_stop. */
+/* 1 while events are recorded, 2 while the trace closes (mt_record_close),
+ * 0 when off.  Owned by record.c: others read it through mt_record_active
+ * and change it with mt_record_start / close / stop. */
 extern _Atomic int mt_active;
 
 static inline int mt_record_active(void)
@@ -26,6 +27,10 @@ static inline int mt_record_active(void)
 void mt_record_init(void);
 void mt_record_start(void);
 void mt_record_stop(void);
+/* The trace is closing on the calling thread (which holds the guard): any
+ * other thread that would record an event waits until mt_record_start or
+ * mt_record_stop, at most 2 s, and records nothing. */
+void mt_record_close(void);
 
 void mt_record_alloc(void *p, size_t size);
 /* Called before the block is released, with the time taken before the call. */

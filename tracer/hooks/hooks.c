@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "tracer/common.h"
 #include "tracer/config.h"
 #include "tracer/hooks/lifecycle.h"
+#include "tracer/hooks/sigterm.h"
 
 #define MT_HOOKS(X)                                                            \
     X(malloc, void *, (size_t))                                                \
@@ -55,6 +57,8 @@
     X(exit, void, (int))                                                       \
     X(_exit, void, (int))                                                      \
     X(dlclose, int, (void *))                                                  \
+    X(sigaction, int, (int, const struct sigaction *, struct sigaction *))     \
+    X(signal, sighandler_t, (int, sighandler_t))                               \
     X(_Exit, void, (int))
 
 static struct {
@@ -481,6 +485,26 @@ MT_EXPORT int dlclose(void *handle)
     int rc = real.dlclose(handle);
     mt_unwind_forget();
     return rc;
+}
+
+/* ---- SIGTERM: the program's view of it is sigterm.c's ---- */
+
+MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (!RESOLVED(sigaction)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (sig == SIGTERM && !mt_guard_busy())
+        return mt_sigterm_sigaction(act, old);
+    return real.sigaction(sig, act, old);
+}
+
+MT_EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+    if (sig == SIGTERM && !mt_guard_busy() && RESOLVED(sigaction))
+        return mt_sigterm_signal(h);
+    return RESOLVED(signal) ? real.signal(sig, h) : SIG_ERR;
 }
 
 MT_EXPORT void exit(int status)

@@ -6,6 +6,7 @@
 #include "tracer/hooks/lifecycle.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "tracer/capture/thread.h"
 #include "tracer/common.h"
 #include "tracer/config.h"
+#include "tracer/hooks/sigterm.h"
 #include "tracer/storage/sink.h"
 #include "tracer/storage/writer.h"
 
@@ -65,11 +67,30 @@ out:
     mt_guard_leave(was);
 }
 
+/* Chromium's zygote checks that it is single-threaded before it forks its
+ * renderers without exec (and traps if not): the writer is a thread, so the
+ * zygote, and what it forks, run untraced.  Its browser, GPU and utility
+ * processes are exec'd and traced. */
+static int must_stay_single_threaded(void)
+{
+    char buf[4096];
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1) {
+        buf[n] = 0;
+        if (!strcmp(buf + i, "--type=zygote"))
+            return 1;
+    }
+    return 0;
+}
+
 void mt_lifecycle_start(void)
 {
     int was = mt_guard_enter();
     char path[4096];
-    if (mt_config_load() < 0)
+    if (mt_config_load() < 0 || must_stay_single_threaded())
         goto out;
     mt_record_init();
     mt_python_init(mt_cfg.python);
@@ -91,6 +112,7 @@ void mt_lifecycle_start(void)
         goto out;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     mt_record_start();
+    mt_sigterm_start();
 out:
     mt_guard_leave(was);
 }
@@ -102,9 +124,16 @@ void mt_lifecycle_stop(int kind, int status)
     if (!mt_record_active() || getpid() != traced_pid || mt_guard_busy())
         return;
     int was = mt_guard_enter();
+    sigset_t saved;
+    mt_sigterm_hold(&saved);
     mt_record_end_gathers();
+    /* The trace ends here: other threads wait at their next event while the
+     * writer finishes the backlog (bounded, buffer.h), so an exit from any
+     * thread ends the process in about the time it takes natively. */
+    mt_record_close();
     mt_writer_stop(kind, status);
     mt_record_stop();
+    mt_sigterm_release(&saved);
     mt_guard_leave(was);
 }
 
@@ -143,7 +172,8 @@ void mt_lifecycle_yield_fd(int fd)
 
 void mt_lifecycle_before_unload(void)
 {
-    if (!mt_record_active() || mt_guard_busy())
+    /* a raw clone's child has the parent's database handle, not its own */
+    if (!mt_record_active() || mt_guard_busy() || getpid() != traced_pid)
         return;
     int was = mt_guard_enter();
     mt_writer_sync();

@@ -9,6 +9,7 @@
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
+#include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
 #include "tracer/capture/python.h"
 #include "tracer/capture/unwind.h"
@@ -51,13 +52,15 @@ void mt_meta_write_progress(uint64_t now)
 {
     mt_sink_meta_int(MT_META_END_NS, (int64_t)now);
     mt_sink_meta_int(MT_META_UNWIND_SLOW, (int64_t)mt_unwind_slow_count());
+    mt_sink_meta_int(MT_META_BACKLOG_WAITS, (int64_t)mt_buffer_waits());
 }
 
 void mt_meta_write_end(int exit_kind, int status)
 {
     mt_sink_meta_text(MT_META_EXIT_KIND, mt_kind_name(MT_KINDS_EXIT, exit_kind));
     if (status >= 0)
-        mt_sink_meta_int(MT_META_EXIT_STATUS, status);
+        mt_sink_meta_int(exit_kind == MT_EXIT_SIGNAL ? MT_META_EXIT_SIGNAL : MT_META_EXIT_STATUS,
+                         status);
     mt_sink_meta_int(MT_META_COMPLETE, 1);
 }
 

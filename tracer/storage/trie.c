@@ -119,12 +119,16 @@ mt_node_id_t mt_trie_node_of(mt_stack_id_t id)
 
 void mt_trie_reset(void)
 {
-    if (T.node_of)
-        memset(T.node_of, 0, T.node_cap * sizeof *T.node_of);
-    if (T.table)
-        memset(T.table, 0, T.cap * sizeof *T.table);
-    if (T.code_written)
-        memset(T.code_written, 0, T.code_cap);
+    /* Freed, not cleared: in a forked child clearing would copy every page
+     * the parent's tables share with it, which dominated a fork-heavy
+     * script's cost; they grow again from nothing as the child needs. */
+    free(T.node_of);
+    free(T.table);
+    free(T.code_written);
+    T.node_of = NULL;
+    T.table = NULL;
+    T.code_written = NULL;
+    T.node_cap = T.cap = T.code_cap = 0;
     T.n = 0;
     T.next = 0;
 }

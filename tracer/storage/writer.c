@@ -3,11 +3,15 @@
  * fork never copies SQLite mid-transaction. */
 #include "tracer/storage/writer.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/batch.h"
@@ -22,8 +26,16 @@
 #include "tracer/storage/sink.h"
 #include "tracer/storage/trie.h"
 
-#define COMMIT_NS 200000000ull
+/* A SIGKILL must lose less than 0.25 s: a commit holds what was published
+ * when its drain began, and a drain takes up to some 50 ms under load
+ * (MT_LATE_NS, then what was already published). */
+#define COMMIT_NS 100000000ull
+/* Events per batch: fewer compress worse (16384 gives a third more bytes).
+ * What waits for its batch is bounded across threads by PENDING_MAX, and
+ * each batch's array is freed once written, so the writer's own memory
+ * does not grow with the number of threads. */
 #define BATCH_MAX 65536
+#define PENDING_MAX (4 * BATCH_MAX)
 
 /* Per traced thread, in its buffer's wstate: the allocation events waiting
  * for their batch. */
@@ -41,8 +53,12 @@ static struct {
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     int stop;
+    /* mt_writer_finish's request, and the writer's answer (a futex word) */
+    _Atomic int end_req, end_kind, end_status;
+    _Atomic uint32_t finished;
     uint64_t last_commit;
     mt_tbuf_t **list; /* the registry snapshot of a drain */
+    size_t pending;   /* allocation events in every tstate_t, not yet written */
     size_t cap_list;
 } W = {.work = PTHREAD_MUTEX_INITIALIZER,
        .wake_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -66,7 +82,11 @@ static void flush_allocs(mt_tbuf_t *b, tstate_t *t)
     if (len)
         mt_sink_alloc_batch(b->tid, t->ev[0].ts, t->ev[t->n - 1].ts, t->n, blob, len);
     free(blob);
+    W.pending -= t->n;
     t->n = 0;
+    free(t->ev);
+    t->ev = NULL;
+    t->cap = 0;
 }
 
 static void push_alloc(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r, uint8_t kind)
@@ -76,7 +96,8 @@ static void push_alloc(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r, uint8_t kin
     t->ev[t->n++] = (mt_alloc_event_t){.ts = r->ts, .addr = r->addr, .size = r->size,
                                         .old_addr = r->aux,
                                         .stack = mt_trie_node_of(r->stack).v, .kind = kind};
-    if (t->n >= BATCH_MAX)
+    W.pending++;
+    if (t->n >= BATCH_MAX || W.pending >= PENDING_MAX)
         flush_allocs(b, t);
 }
 
@@ -192,8 +213,11 @@ static void reclaim(void)
     mt_registry_unlock();
 }
 
-/* Drains every buffer; on commit also flushes batches and commits. */
-static void drain(int commit)
+/* Drains every buffer; on commit also flushes batches and commits.  A
+ * writer's drain that began at `begin` (0: none) commits when it is due:
+ * what it commits is what was published at its start, so the interval
+ * counts from there. */
+static void drain(int commit, uint64_t begin)
 {
     if (W.failed)
         return;
@@ -203,6 +227,7 @@ static void drain(int commit)
         if (open_sink(W.force) < 0) {
             W.failed = 1;
             mt_record_stop();
+            mt_buffer_set_consumer(0);
             return;
         }
     }
@@ -216,12 +241,24 @@ static void drain(int commit)
             mt_meta_write_thread(b->tid, b->first_ts);
             t->registered = 1;
         }
+        /* only what was there when we came: a thread producing as fast as
+         * we consume must not keep us from the others (and the commit) */
+        uint64_t upto = atomic_load(&b->published);
         mt_raw_t r;
-        while (mt_tbuf_consume(b, &r))
+        while (b->consumed < upto && mt_tbuf_consume(b, &r))
             handle(b, t, &r);
-        if (commit || atomic_load(&b->dead)) {
+        if (atomic_load(&b->dead)) {
             flush_allocs(b, t);
             write_small(b);
+        }
+    }
+    uint64_t now = mt_now();
+    if (!commit && begin)
+        commit = now - W.last_commit + (now - begin) >= COMMIT_NS;
+    for (size_t i = 0; commit && i < n; i++) {
+        if (W.list[i]->wstate) {
+            flush_allocs(W.list[i], W.list[i]->wstate);
+            write_small(W.list[i]);
         }
     }
     reclaim();
@@ -231,6 +268,34 @@ static void drain(int commit)
         mt_sink_begin();
         W.last_commit = mt_now();
     }
+}
+
+/* The closing facts, the last commit and the close; W.work held. */
+static void close_trace(int exit_kind, int status)
+{
+    drain(1, 0);
+    mt_buffer_set_consumer(0);
+    if (W.opened && !W.failed) {
+        mt_meta_write_end(exit_kind, status);
+        mt_sink_commit();
+        mt_sink_close();
+    }
+    W.opened = 0;
+}
+
+static void announce_finished(void)
+{
+    atomic_store(&W.finished, 1);
+    syscall(SYS_futex, &W.finished, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* mt_writer_finish's work, on the writer thread, which owns the sink and
+ * holds no lock the interrupted thread might. */
+static void finish_here(void)
+{
+    mt_record_close();
+    close_trace(atomic_load(&W.end_kind), atomic_load(&W.end_status));
+    announce_finished();
 }
 
 static void *writer_main(void *arg)
@@ -250,12 +315,21 @@ static void *writer_main(void *arg)
             until.tv_sec++;
             until.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&W.wake, &W.wake_lock, &until);
+        if (!mt_buffer_pressure()) /* else a thread waits for room: no rest */
+            pthread_cond_timedwait(&W.wake, &W.wake_lock, &until);
         if (W.stop)
             break;
         pthread_mutex_unlock(&W.wake_lock);
         pthread_mutex_lock(&W.work);
-        drain(mt_now() - W.last_commit >= COMMIT_NS);
+        if (atomic_load(&W.end_req)) {
+            finish_here();
+            pthread_mutex_unlock(&W.work);
+            return NULL;
+        }
+        uint64_t begin = mt_now();
+        mt_buffer_pass_begin(begin);
+        drain(0, begin);
+        mt_buffer_pass_end();
         pthread_mutex_unlock(&W.work);
         pthread_mutex_lock(&W.wake_lock);
     }
@@ -266,12 +340,15 @@ static void *writer_main(void *arg)
 static int spawn(void)
 {
     W.stop = 0;
+    W.end_req = 0;
+    W.finished = 0;
     pthread_attr_t a;
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 1 << 20);
     int rc = pthread_create(&W.thread, &a, writer_main, NULL);
     pthread_attr_destroy(&a);
     W.running = rc == 0;
+    mt_buffer_set_consumer(W.running);
     return rc == 0 ? 0 : -1;
 }
 
@@ -299,24 +376,39 @@ void mt_writer_stop(int exit_kind, int status)
     pthread_mutex_lock(&W.work);
     W.running = 0; /* under W.work: a sync waiting for it must not drain after */
     if (!W.opened && W.lazy && !anything_pending()) {
+        mt_buffer_set_consumer(0);
         pthread_mutex_unlock(&W.work);
         return; /* a child that recorded nothing leaves no file */
     }
-    drain(1);
-    if (W.opened && !W.failed) {
-        mt_meta_write_end(exit_kind, status);
-        mt_sink_commit();
-        mt_sink_close();
-    }
-    W.opened = 0;
+    if (!atomic_load(&W.finished)) /* else a signal's finish did it all */
+        close_trace(exit_kind, status);
+    announce_finished();
     pthread_mutex_unlock(&W.work);
+}
+
+int mt_writer_finish(int exit_kind, int status, int timeout_ms)
+{
+    if (atomic_load(&W.finished))
+        return 0;
+    if (!W.running && !W.stop)
+        return -1;
+    if (!W.stop) { /* else mt_writer_stop is closing it on another thread */
+        atomic_store(&W.end_kind, exit_kind);
+        atomic_store(&W.end_status, status);
+        atomic_store(&W.end_req, 1);
+    }
+    for (int ms = 0; !atomic_load(&W.finished) && ms < timeout_ms; ms += 10) {
+        struct timespec slice = {0, 10000000};
+        syscall(SYS_futex, &W.finished, FUTEX_WAIT_PRIVATE, 0, &slice, NULL, 0);
+    }
+    return atomic_load(&W.finished) ? 0 : -1;
 }
 
 void mt_writer_sync(void)
 {
     pthread_mutex_lock(&W.work);
     if (W.running) /* else stopped: the database may be closed already */
-        drain(0);
+        drain(0, 0);
     pthread_mutex_unlock(&W.work);
 }
 

@@ -14,6 +14,10 @@ int mt_writer_start(const char *path, int force, int lazy);
  * the thread.  exit_kind: MT_EXIT_* (format/kinds.h); status < 0 when unknown.
  * Safe to call twice. */
 void mt_writer_stop(int exit_kind, int status);
+/* From a signal handler (async-signal-safe): the writer thread closes the
+ * trace as mt_writer_stop would; waits for it at most timeout_ms.  0 when
+ * the trace was finished, -1 when there was none or it took too long. */
+int mt_writer_finish(int exit_kind, int status, int timeout_ms);
 /* Drains every buffer now, on the calling thread: each stack recorded so
  * far gets its trie nodes, and the module map every module they point into,
  * before a dlclose may unmap one. */
