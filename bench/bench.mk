@@ -1,12 +1,12 @@
 # make bench: bench/run.sh compares native, memtrace and Debian's heaptrack.
 # The benchmark programs are built like fixtures: plain, never sanitized.
 
-BENCH_PROGS := $(BUILD)/bench/allocbench
+BENCH_PROGS := $(BUILD)/bench/allocbench $(BUILD)/bench/ringbench
 
 $(BUILD)/bench/%: bench/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) -O2 -g $(WARN) -o $@ $< -lpthread
 
 bench: all $(BENCH_PROGS)
-	@sh mk/deps.sh heaptrack bc
+	@sh mk/deps.sh heaptrack bc time
 	BUILD=$(BUILD) bash bench/run.sh

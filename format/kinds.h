@@ -23,9 +23,18 @@
     X(MEMMOVE, "memmove")                                                      \
     X(MEMPCPY, "mempcpy")                                                      \
     X(REALLOC, "realloc") /* a realloc that moved its block */                 \
-    X(GATHER, "gather")   /* a run of small copies into one large block */
+    X(GATHER, "gather")   /* a run of small copies into one large block */     \
+    /* a realloc of an mmapped block that moved: glibc serves it with mremap,  \
+     * so the pages moved and no byte was copied (schema 2) */                 \
+    X(REMAP, "remap")
 
-#define MT_MAP_KINDS(X) X(MMAP, "mmap") X(MUNMAP, "munmap") X(MREMAP, "mremap")
+/* mprotect (schema 2): prot is the range's new protection; PROT_NONE
+ * makes it reserved address space, not memory.  madvise (schema 2): flags
+ * is the advice (MADV_DONTNEED, MADV_FREE, MADV_REMOVE: the others change
+ * nothing a trace holds). */
+#define MT_MAP_KINDS(X)                                                        \
+    X(MMAP, "mmap") X(MUNMAP, "munmap") X(MREMAP, "mremap")                    \
+    X(MPROTECT, "mprotect") X(MADVISE, "madvise")
 
 #define MT_EXIT_KINDS(X)                                                       \
     X(EXIT, "exit")       /* exit() or return from main */                     \

@@ -32,14 +32,20 @@
  * copies        (kinds: format/kinds.h) memcpy/memmove/mempcpy (and _chk
  *               forms) of at least copy_min
  *               bytes; realloc moves (bytes = min(old usable size, new size));
+ *               remaps (schema 2): reallocs of an mmapped block that moved by
+ *               mremap, copying nothing, recorded whatever their size;
  *               gathers: runs of small copies into one block of at least
  *               gather_min bytes (pieces, first piece start .. last piece end,
- *               stack and src of the first piece).
+ *               stack and src of the first piece).  copy_ns (schema 2; NULL
+ *               in older files): the time spent copying, end_ns - ts_ns for
+ *               one copy, the pieces' own durations summed for a gather.
  * mappings      (kinds: format/kinds.h) mmap/munmap/mremap; anon = 1 for
  *               anonymous memory, 2 for an allocator's arena (pymalloc's:
  *               memory that many small objects share, never one buffer of
- *               the program's); meaningful on mmap rows, an munmap or
- *               mremap applies to whatever range it covers.
+ *               the program's); meaningful on mmap rows, an munmap,
+ *               mremap, mprotect or madvise applies to whatever range it
+ *               covers.  mprotect rows (schema 2) carry the new prot;
+ *               madvise rows (schema 2) the advice in flags.
  * py_code       one row per Python code object a stack names (format/pyframe.h):
  *               its file, qualified name, first line, and co_linetable as it
  *               was (CPython 3.11's location table), resolved offline.
@@ -66,7 +72,7 @@
       "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,"           \
       " tid INTEGER NOT NULL, kind TEXT NOT NULL, src INTEGER NOT NULL,"                   \
       " dst INTEGER NOT NULL, bytes INTEGER NOT NULL, pieces INTEGER NOT NULL,"            \
-      " stack INTEGER NOT NULL")                                                           \
+      " stack INTEGER NOT NULL, copy_ns INTEGER")                                          \
     X(mappings, 1,                                                                         \
       "id INTEGER PRIMARY KEY, ts_ns INTEGER NOT NULL, tid INTEGER NOT NULL,"              \
       " kind TEXT NOT NULL, addr INTEGER NOT NULL, size INTEGER NOT NULL,"                 \

@@ -2,6 +2,7 @@
 #include "format/size.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int mt_parse_size(const char *s, uint64_t *out)
@@ -28,4 +29,21 @@ int mt_parse_size(const char *s, uint64_t *out)
         return -1;
     *out = (uint64_t)v << shift;
     return 0;
+}
+
+const char *mt_size_text(uint64_t n, char *buf)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, MT_SIZE_TEXT, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, MT_SIZE_TEXT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v,
+                 unit[u]);
+    return buf;
 }

@@ -10,4 +10,11 @@
 /* 0 and *out set, or -1 on anything else (out of range, trailing text). */
 int mt_parse_size(const char *s, uint64_t *out);
 
+/* The one way sizes are shown, by every report, the gate and the HTML
+ * page's script (which follows the same rule): 1024-based, three
+ * significant digits, "512 B", "1.50 KiB", "12.3 MiB", "148 MiB".  Returns
+ * buf, which holds at least MT_SIZE_TEXT bytes. */
+#define MT_SIZE_TEXT 32
+const char *mt_size_text(uint64_t n, char *buf);
+
 #endif

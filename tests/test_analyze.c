@@ -192,6 +192,29 @@ START_TEST(extra_copies_payload_plus_one_copy)
 }
 END_TEST
 
+/* Extra copies count copies of the payload, not large buffers: a 60 MiB
+ * block the program filled itself is none, the same block filled by a
+ * 60 MiB copy is one. */
+START_TEST(extra_copies_of_the_payload_only)
+{
+    for (int copied = 0; copied < 2; copied++) {
+        new_trace();
+        uint32_t arr = stack1(0x1), own = stack1(0x2), cp = stack1(0x3);
+        tg_alloc(1, 10, 0x7f0000000000, 100 * MiB, arr);
+        tg_alloc(1, 20, 0x7f1000000000, 60 * MiB, own);
+        if (copied)
+            tg_copy(1, 30, MS, MT_COPY_MEMCPY, 0x7f0000000000, 0x7f1000000000, 60 * MiB, 1, cp);
+        tg_close(50 * MS, 1);
+        const mtr_report_t *r = analyze();
+        ck_assert_uint_eq(r->peak.total_bytes, 160 * MiB);
+        ck_assert_uint_eq(r->nbuffers, 2);
+        ck_assert_int_eq(r->extra_copies, copied);
+        mtr_report_free(&rep);
+        mtr_trace_close(trace);
+    }
+}
+END_TEST
+
 START_TEST(extra_copies_small_blocks_joined)
 {
     new_trace();
@@ -320,24 +343,44 @@ START_TEST(stall_accumulator_flush_recurs)
 }
 END_TEST
 
+/* A moving realloc as the tracer records it: the copy, timed, then the
+ * free and the new block. */
+static void moved(uint32_t tid, uint64_t *t, uint64_t *addr, uint64_t old_size, uint64_t size,
+                  uint64_t copy_ns, uint32_t stack)
+{
+    uint64_t to = *addr + 0x1000000;
+    tg_copy(tid, *t, copy_ns, MT_COPY_REALLOC, *addr, to, old_size < size ? old_size : size, 1,
+            stack);
+    tg_realloc(tid, *t, *addr, to, size, stack);
+    *addr = to;
+    *t += copy_ns + 10;
+}
+
 START_TEST(stall_realloc_growth)
 {
     new_trace();
-    uint32_t lin = stack1(0x9), dbl = stack1(0xa);
-    /* linear growth by 64 KiB, moving every time: quadratic copying */
+    uint32_t lin = stack1(0x9), dbl = stack1(0xa), list = stack1(0xb), quick = stack1(0xc);
+    /* linear growth by 64 KiB, moving every time: quadratic copying, 1 ms a move */
     uint64_t addr = 0x100000, t = 10;
     tg_alloc(1, t++, addr, 64 * 1024, lin);
-    for (int k = 2; k <= 20; k++, t += 10) {
-        tg_realloc(1, t, addr, addr + 0x1000000, (uint64_t)k * 64 * 1024, lin);
-        addr += 0x1000000;
-    }
+    for (uint64_t k = 2; k <= 20; k++)
+        moved(1, &t, &addr, (k - 1) * 64 * 1024, k * 64 * 1024, 1 * MS, lin);
     /* doubling growth copies about its final size once: not a stall */
-    uint64_t d = 0x7f0000000000;
+    uint64_t d = 0x100000000000;
     tg_alloc(2, t++, d, 64 * 1024, dbl);
-    for (int k = 1; k <= 9; k++, t += 10) {
-        tg_realloc(2, t, d, d + 0x10000000, (64ull * 1024) << k, dbl);
-        d += 0x10000000;
-    }
+    for (int k = 1; k <= 9; k++)
+        moved(2, &t, &d, (64ull * 1024) << (k - 1), (64ull * 1024) << k, 1 * MS, dbl);
+    /* CPython's list_resize: 1/8 more each time, copying 8 times its final
+     * size in all, still amortized linear: not a stall */
+    uint64_t l = 0x200000000000, size = 64 * 1024;
+    tg_alloc(3, t++, l, size, list);
+    for (int k = 0; k < 40; k++, size += size / 8)
+        moved(3, &t, &l, size, size + size / 8, 1 * MS, list);
+    /* quadratic, but 20 moves of 0.1 ms: no measurable stall */
+    uint64_t q = 0x300000000000;
+    tg_alloc(4, t++, q, 64 * 1024, quick);
+    for (uint64_t k = 2; k <= 21; k++)
+        moved(4, &t, &q, (k - 1) * 64 * 1024, k * 64 * 1024, MS / 10, quick);
     tg_close(t + 100, 1);
     const mtr_report_t *r = analyze();
     ck_assert_int_eq(count_stalls(r, MTR_STALL_REALLOC_GROWTH), 1);
@@ -346,6 +389,7 @@ START_TEST(stall_realloc_growth)
     ck_assert_uint_eq(s->bytes, 190ull * 64 * 1024); /* 64K x (1 + 2 + ... + 19) */
     ck_assert_uint_eq(s->block_size, 20ull * 64 * 1024);
     ck_assert_uint_eq(s->stack, lin);
+    ck_assert_uint_eq(s->duration_ns, 19 * MS); /* the moves' copying, not the chain's span */
     mtr_report_free(&rep);
     mtr_trace_close(trace);
 }
@@ -561,6 +605,7 @@ Suite *analyze_suite(void)
     tcase_add_test(t, extra_copies_payload_alone);
     tcase_add_test(t, extra_copies_payload_plus_one_copy);
     tcase_add_test(t, extra_copies_small_blocks_joined);
+    tcase_add_test(t, extra_copies_of_the_payload_only);
     tcase_add_test(t, like_fills_merged);
     tcase_add_test(t, stall_large_copy);
     tcase_add_test(t, stall_accumulator_flush_recurs);

@@ -103,7 +103,7 @@ START_TEST(kinds_and_keys_are_stable)
     ck_assert_str_eq(mt_kind_name(MT_KINDS_ALLOC, MT_EV_REALLOC), "realloc");
     ck_assert_ptr_null(mt_kind_name(MT_KINDS_ALLOC, MT_EV_NONE));
     ck_assert_ptr_null(mt_kind_name(MT_KINDS_COPY, MT_COPY_KIND_COUNT));
-    const char *copies[] = {"memcpy", "memmove", "mempcpy", "realloc", "gather"};
+    const char *copies[] = {"memcpy", "memmove", "mempcpy", "realloc", "gather", "remap"};
     for (int k = 0; k < MT_COPY_KIND_COUNT; k++) {
         ck_assert_str_eq(mt_kind_name(MT_KINDS_COPY, k), copies[k]);
         ck_assert_int_eq(mt_kind_parse(MT_KINDS_COPY, copies[k]), k);

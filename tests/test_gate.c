@@ -25,6 +25,7 @@
 #include "analyzer/model/diff.h"
 #include "analyzer/model/gate.h"
 #include "analyzer/symbolize/frames.h"
+#include "format/size.h"
 #include "tests/helpers.h"
 #include "tests/tracegen.h"
 
@@ -369,6 +370,26 @@ START_TEST(gate_within)
 }
 END_TEST
 
+/* One formatter: the gate and the report name a 147.5 MiB peak alike. */
+START_TEST(gate_and_report_show_sizes_alike)
+{
+    char odd[300];
+    snprintf(odd, sizeof odd, "%s/odd.db", dir);
+    tg_open(odd);
+    tg_alloc(1, 1000, 0x7f0000000000, 295 * MiB / 2, stack2(IP_OTHER));
+    tg_close(2000, 1);
+    run_t *o = GATE(odd, "--max-peak", "100M");
+    ck_assert_int_eq(o->rc, 1);
+    ck_assert_str_eq(o->out, "peak 148 MiB exceeds --max-peak 100 MiB\n");
+    o = REPORT(odd);
+    ck_assert_ptr_nonnull(strstr(o->out, "PEAK MEMORY  148 MiB ("));
+    char buf[MT_SIZE_TEXT];
+    ck_assert_str_eq(mt_size_text(512, buf), "512 B");
+    ck_assert_str_eq(mt_size_text(1536, buf), "1.50 KiB");
+    ck_assert_str_eq(mt_size_text(12 * MiB + 300 * 1024, buf), "12.3 MiB");
+}
+END_TEST
+
 START_TEST(gate_each_budget)
 {
     run_t *o = GATE(run_db, "--max-peak", "209715199");
@@ -553,6 +574,7 @@ Suite *gate_suite(void)
     tcase_add_test(t, diff_text_and_errors);
     tcase_add_test(t, gate_within);
     tcase_add_test(t, gate_each_budget);
+    tcase_add_test(t, gate_and_report_show_sizes_alike);
     tcase_add_test(t, gate_baseline);
     tcase_add_test(t, gate_errors);
     tcase_add_test(t, gate_damaged_events);

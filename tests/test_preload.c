@@ -284,6 +284,41 @@ START_TEST(existing_output_not_overwritten)
 }
 END_TEST
 
+static size_t read_all(const char *p, char *buf, size_t cap)
+{
+    FILE *f = fopen(p, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* The launcher's refused re-run runs untraced and must not write the new
+ * run's exit into the old trace. */
+START_TEST(refused_rerun_leaves_the_trace_as_it_was)
+{
+    char *dir = th_tempdir();
+    char db[4096];
+    snprintf(db, sizeof db, "%s/e.db", dir);
+    char *first[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, "--", "/bin/sh", "-c", "exit 3",
+                     NULL};
+    int status = th_run(first, NULL, out, sizeof out);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    static char before[1 << 20], after[1 << 20];
+    size_t n = read_all(db, before, sizeof before);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_lt(n, sizeof before);
+    char *again[] = {MT_BUILD_DIR "/memtrace", "run", "-o", db, "--", "/bin/true", NULL};
+    status = th_run(again, NULL, out, sizeof out);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_eq(read_all(db, after, sizeof after), n);
+    ck_assert(memcmp(before, after, n) == 0);
+    sqlite3 *d = th_open(db);
+    ck_assert_int_eq(th_meta(d, MT_META_EXIT_STATUS), 3);
+    sqlite3_close(d);
+}
+END_TEST
+
 START_TEST(bad_settings_run_untraced)
 {
     char *dir = th_tempdir();
@@ -480,6 +515,7 @@ Suite *preload_suite(void)
     tcase_add_test(t, mmap_munmap_pair);
     tcase_add_test(t, sigkill_keeps_committed_events);
     tcase_add_test(t, existing_output_not_overwritten);
+    tcase_add_test(t, refused_rerun_leaves_the_trace_as_it_was);
     tcase_add_test(t, bad_settings_run_untraced);
     tcase_add_test(t, exit_from_another_thread);
     tcase_add_test(t, allocations_in_signal_handlers);

@@ -100,8 +100,12 @@ START_TEST(recorder_fills_the_thread_buffer)
     mt_record_alloc((void *)0x1000, 24);
     mt_record_free((void *)0x1000, mt_now());
     mt_record_alloc((void *)0x100000, 2 << 20); /* large: a gather target */
-    for (int i = 0; i < 10; i++)
-        mt_record_small_copy((char *)0x100000 + i * 100, (void *)0x5000, 100);
+    /* pieces 3 ns long, 10 ns apart */
+    for (int i = 0; i < 10; i++) {
+        void *dst = (char *)0x100000 + i * 100;
+        ck_assert(mt_record_may_gather(dst));
+        mt_record_gather_piece(dst, (void *)0x5000, 100, 1000 + 10 * i, 1003 + 10 * i);
+    }
     mt_record_free((void *)0x100000, mt_now()); /* ends the gather */
     mt_record_stop();
     /* 2 allocs and 2 frees take a slot each, the gather two */
@@ -115,6 +119,10 @@ START_TEST(recorder_fills_the_thread_buffer)
     ck_assert_uint_eq(gather.n, 10);
     ck_assert_uint_eq(gather.size, 1000);
     ck_assert_uint_eq(gather.addr, 0x100000);
+    /* its time is the pieces' own, not the span from first to last */
+    ck_assert_uint_eq(gather.ts, 1000);
+    ck_assert_uint_eq(gather.aux2, 1093);
+    ck_assert_uint_eq(gather.aux3, 30);
     ck_assert_uint_eq(atomic_load(&b->small_count[6]), 10); /* 100 is in [64, 128) */
 }
 END_TEST
@@ -126,7 +134,7 @@ static void *gather_then_exit(void *arg)
     (void)arg;
     gatherer_buf = mt_thread_get()->buf;
     for (int i = 0; i < 7; i++)
-        mt_record_small_copy((char *)0x300000 + i * 64, (void *)0x5000, 64);
+        mt_record_gather_piece((char *)0x300000 + i * 64, (void *)0x5000, 64, mt_now(), mt_now());
     return NULL; /* the block stays live: only the thread's end ends the gather */
 }
 

@@ -80,8 +80,15 @@ void tg_realloc(uint32_t tid, uint64_t t, uint64_t old, uint64_t addr, uint64_t 
 void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uint64_t dst,
              uint64_t bytes, uint64_t pieces, uint32_t stack)
 {
-    mt_sink_copy(TG_START_NS + t, TG_START_NS + t + dur, tid, kind, src, dst, bytes, pieces,
+    mt_sink_copy(TG_START_NS + t, TG_START_NS + t + dur, dur, tid, kind, src, dst, bytes, pieces,
                  (mt_node_id_t){stack});
+}
+
+void tg_gather(uint32_t tid, uint64_t t, uint64_t span, uint64_t copy_ns, uint64_t src,
+               uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack)
+{
+    mt_sink_copy(TG_START_NS + t, TG_START_NS + t + span, copy_ns, tid, MT_COPY_GATHER, src, dst,
+                 bytes, pieces, (mt_node_id_t){stack});
 }
 
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack)

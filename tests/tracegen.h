@@ -21,9 +21,12 @@ void tg_free(uint32_t tid, uint64_t t, uint64_t addr);
  * block at t + 1 (a move's copy, if any, is the caller's tg_copy). */
 void tg_realloc(uint32_t tid, uint64_t t, uint64_t old, uint64_t addr, uint64_t size,
                 uint32_t stack);
-/* kind: MT_COPY_* */
+/* kind: MT_COPY_*; it took dur, all of it copying */
 void tg_copy(uint32_t tid, uint64_t t, uint64_t dur, int kind, uint64_t src, uint64_t dst,
              uint64_t bytes, uint64_t pieces, uint32_t stack);
+/* A gather whose pieces span t .. t + span and took copy_ns in all. */
+void tg_gather(uint32_t tid, uint64_t t, uint64_t span, uint64_t copy_ns, uint64_t src,
+               uint64_t dst, uint64_t bytes, uint64_t pieces, uint32_t stack);
 void tg_mmap(uint64_t t, uint64_t addr, uint64_t size, int anon, uint32_t stack);
 void tg_munmap(uint64_t t, uint64_t addr, uint64_t size);
 void tg_meta_int(mt_meta_t key, int64_t v);

@@ -52,7 +52,7 @@ trace() { # NAME COMMAND...
     # </dev/null: the matrix loop below reads the table on stdin
     "$MEMTRACE" run -f -o "$WORK/$name.db" -- "$@" </dev/null >"$WORK/$name.out"
     "$REPORT" "$WORK/$name.db" >"$OUT/$name.txt"
-    "$REPORT" "$WORK/$name.db" --json >"$WORK/$name.json"
+    "$REPORT" "$WORK/$name.db" --json --ungrouped >"$WORK/$name.json"
     # HTML: the one place the HTML report is made; cells link to it only when
     # this memtrace-report has the html command and it worked for every run.
     if [ "$html" = yes ] && ! "$REPORT" html "$WORK/$name.db" -o "$OUT/$name.html" 2>/dev/null; then
@@ -177,7 +177,8 @@ stalls_md() { # RUN: one row per stall kind
     echo
     echo "\`workload-accumulate\`: CPython's lazy StringIO join (accu) and a buffer"
     echo "grown by realloc, with the stalls \`memtrace-report\` detects (pieces of a"
-    echo "realloc-growth are its moves)."
+    echo "realloc-growth are its moves; past glibc's mmap threshold a move is an mremap,"
+    echo "a remap that copies nothing, so the realloc run's stalls are its gathers)."
     echo
     echo "| Run | Arguments | Peak | Time |"
     echo "|-----|-----------|------|------|"

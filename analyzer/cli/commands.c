@@ -51,7 +51,8 @@ void mtr_cli_unload(mtr_loaded_t *l)
 
 static const mtr_cli_cmd_t report_cmd = {
     "[report]", "RUN.db", 1,
-    MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPT(ALL_FRAMES) | MTR_OPTS_ANALYSIS, 0};
+    MTR_OPT(JSON) | MTR_OPT(TOP) | MTR_OPT(UNGROUPED) | MTR_OPT(ALL_FRAMES) | MTR_OPTS_ANALYSIS,
+    0};
 
 int mtr_cmd_report(int argc, char **argv)
 {
@@ -62,9 +63,9 @@ int mtr_cmd_report(int argc, char **argv)
         return 2;
     mtr_frames_show_all(l.frames, a.all_frames);
     if (a.json)
-        mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top);
+        mtr_json_report(stdout, &l.r, l.frames, (size_t)a.top, !a.ungrouped);
     else
-        mtr_text_report(stdout, &l.r, l.frames, (size_t)a.top);
+        mtr_text_report(stdout, &l.r, l.frames, (size_t)a.top, !a.ungrouped);
     mtr_cli_unload(&l);
     return 0;
 }

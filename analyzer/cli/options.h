@@ -32,6 +32,7 @@ typedef enum mtr_cli_value {
     X(OUTPUT, "-o", PATH, "FILE", 0, output)                                               \
     X(JSON, "--json", FLAG, NULL, 0, json)                                                 \
     X(TOP, "--top", COUNT, "N", 0, top)                                                    \
+    X(UNGROUPED, "--ungrouped", FLAG, NULL, 0, ungrouped)                                  \
     X(ALL_FRAMES, "--all-frames", FLAG, NULL, 0, all_frames)                               \
     X(MAX_PEAK, "--max-peak", SIZE, "SIZE", 0, budgets.max_peak)                           \
     X(MAX_EXTRA_COPIES, "--max-extra-copies", COUNT, "N", 0, budgets.max_extra_copies)     \
@@ -58,7 +59,7 @@ typedef struct mtr_cli_args {
     const char *paths[2];
     size_t npaths;
     uint64_t given; /* MTR_OPT() of every option on the command line */
-    int json;
+    int json, ungrouped;
     int all_frames; /* stacks with interpreter and allocator frames too */
     uint64_t top;
     mtr_options_t analysis;

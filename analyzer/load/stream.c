@@ -128,6 +128,9 @@ static int advance(mtr_stream_t *s, source_t *src)
         e->pieces = (uint64_t)sqlite3_column_int64(st, 7);
         e->stack = (uint32_t)sqlite3_column_int64(st, 8);
         e->id = sqlite3_column_int64(st, 9);
+        e->copy_ns = sqlite3_column_type(st, 10) == SQLITE_NULL
+                         ? (e->end_ts > e->ts ? e->end_ts - e->ts : 0)
+                         : (uint64_t)sqlite3_column_int64(st, 10);
     } else {
         int k = mt_kind_parse(MT_KINDS_MAP, (const char *)sqlite3_column_text(st, 2));
         if (k < 0) {
@@ -141,6 +144,8 @@ static int advance(mtr_stream_t *s, source_t *src)
         e->old_size = (uint64_t)sqlite3_column_int64(st, 6);
         e->anon = sqlite3_column_int(st, 7);
         e->stack = (uint32_t)sqlite3_column_int64(st, 8);
+        e->prot = sqlite3_column_int(st, 9);
+        e->flags = sqlite3_column_int(st, 10);
     }
     return 1;
 }
@@ -209,10 +214,18 @@ mtr_stream_t *mtr_stream_open(mtr_trace_t *t, char *err, size_t errcap)
         if (add_source(s, "SELECT count, data FROM alloc_batches WHERE tid = ? ORDER BY id", 1, 0,
                        tids[i]) < 0)
             goto bad;
-    if (add_source(s, "SELECT ts_ns, tid, end_ns, kind, src, dst, bytes, pieces, stack, id"
-                      " FROM copies ORDER BY ts_ns, id", 0, 1, 0) < 0 ||
-        add_source(s, "SELECT ts_ns, tid, kind, addr, size, old_addr, old_size, anon, stack"
-                      " FROM mappings ORDER BY ts_ns, id", 0, 0, 0) < 0)
+    /* copy_ns came with schema 2; an older file reads it as NULL */
+    sqlite3_stmt *probe = NULL;
+    int has_copy_ns = sqlite3_prepare_v2(s->sql, "SELECT copy_ns FROM copies", -1, &probe,
+                                         NULL) == SQLITE_OK;
+    sqlite3_finalize(probe);
+    if (add_source(s, has_copy_ns ? "SELECT ts_ns, tid, end_ns, kind, src, dst, bytes, pieces,"
+                                    " stack, id, copy_ns FROM copies ORDER BY ts_ns, id"
+                                  : "SELECT ts_ns, tid, end_ns, kind, src, dst, bytes, pieces,"
+                                    " stack, id, NULL FROM copies ORDER BY ts_ns, id",
+                   0, 1, 0) < 0 ||
+        add_source(s, "SELECT ts_ns, tid, kind, addr, size, old_addr, old_size, anon, stack,"
+                      " prot, flags FROM mappings ORDER BY ts_ns, id", 0, 0, 0) < 0)
         goto bad;
     for (size_t i = 0; i < s->nsrc; i++)
         if (advance(s, &s->src[i]))

@@ -17,10 +17,12 @@ enum {
     MTR_EV_REALLOC = MT_EV_REALLOC, /* addr (new), size, old_addr, stack; the old block
                                      * was freed just before */
     MTR_EV_COPY = MT_EV_END,        /* copy_kind, src, dst = addr, size = bytes, end_ts,
-                                     * pieces, stack, id */
+                                     * copy_ns, pieces, stack, id */
     MTR_EV_MMAP = MTR_EV_COPY + 1 + MT_MAP_MMAP, /* addr, size, anon, stack */
     MTR_EV_MUNMAP = MTR_EV_COPY + 1 + MT_MAP_MUNMAP, /* addr, size */
     MTR_EV_MREMAP = MTR_EV_COPY + 1 + MT_MAP_MREMAP, /* addr, size, old_addr, old_size, stack */
+    MTR_EV_MPROTECT = MTR_EV_COPY + 1 + MT_MAP_MPROTECT, /* addr, size, prot, stack */
+    MTR_EV_MADVISE = MTR_EV_COPY + 1 + MT_MAP_MADVISE,   /* addr, size, flags = advice */
 };
 
 typedef struct mtr_event {
@@ -31,7 +33,9 @@ typedef struct mtr_event {
     uint32_t stack;
     int copy_kind; /* MT_COPY_*; a mempcpy reads as memcpy: the same copy */
     int anon;
+    int prot, flags; /* mappings: protection (mmap, mprotect); flags, or madvise's advice */
     uint64_t src, end_ts, pieces;
+    uint64_t copy_ns; /* time spent copying; a file without the column: end_ts - ts */
     int64_t id; /* copies.id */
 } mtr_event_t;
 

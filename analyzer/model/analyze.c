@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "analyzer/grow.h"
 #include "analyzer/load/stream.h"
 #include "analyzer/model/blocks.h"
+#include "analyzer/model/groups.h"
 #include "analyzer/model/peak.h"
 #include "analyzer/model/stalls.h"
 
@@ -25,6 +27,7 @@ typedef struct {
     int valid;
     mtr_block_t blk;
     long pending_copy; /* realloc copy waiting for its new block, or -1 */
+    int pending_remap; /* the next realloc of this thread was an mremap */
 } stash_t;
 
 typedef struct {
@@ -78,15 +81,29 @@ static stash_t *stash_of(ctx_t *c, uint32_t tid)
     return &c->stash[c->nstash - 1];
 }
 
+/* Additive steps: from the chain's first growing move to its last, the
+ * step grew less than the square root of the size's growth.  A geometric
+ * chain's step grows as its size does; an additive one's stays put (the
+ * root keeps either far from the line through rounding and headers). */
+static int additive(const mtr_block_t *b)
+{
+    if (!b->chain_first_step || !b->chain_first_old || b->chain_last_old <= b->chain_first_old)
+        return 0;
+    double step = (double)b->chain_last_step / (double)b->chain_first_step;
+    double size = (double)b->chain_last_old / (double)b->chain_first_old;
+    return step * step < size;
+}
+
 /* A realloc chain ended with blk: quadratic growth if it copied many times
- * what it finally held. */
+ * what it finally held in additive steps, and that took measurable time. */
 static void chain_end(ctx_t *c, const mtr_block_t *blk)
 {
     if (blk->chain_moves < c->opt->growth_moves ||
-        (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size)
+        (double)blk->chain_copied < c->opt->growth_factor * (double)blk->size ||
+        (double)blk->chain_ns < c->opt->stall_ms * 1e6 || !additive(blk))
         return;
     mtr_stall_t s = {.kind = MTR_STALL_REALLOC_GROWTH, .ts = rel(c, blk->chain_ts),
-                     .duration_ns = blk->ts - blk->chain_ts, .bytes = blk->chain_copied,
+                     .duration_ns = blk->chain_ns, .bytes = blk->chain_copied,
                      .pieces = blk->chain_moves, .stack = blk->stack, .block_size = blk->size};
     MTR_PUSH(c->growth, c->ngrowth, c->capgrowth, s);
 }
@@ -102,8 +119,14 @@ static mtr_owner_t owner(const mtr_block_t *b)
 static void on_copy(ctx_t *c, const mtr_event_t *e)
 {
     mtr_report_t *r = c->r;
-    mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts),
-                     .duration_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
+    if (e->copy_kind == MT_COPY_REMAP) {
+        r->totals.remaps++;
+        r->totals.remapped_bytes += e->size;
+        stash_of(c, e->tid)->pending_remap = 1;
+        return;
+    }
+    mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts), .duration_ns = e->copy_ns,
+                     .span_ns = e->end_ts > e->ts ? e->end_ts - e->ts : 0,
                      .bytes = e->size, .pieces = e->pieces ? e->pieces : 1, .src = e->src,
                      .dst = e->addr, .stack = e->stack, .tid = e->tid};
     cp.from = owner(mtr_blocks_holding(c->live, e->src));
@@ -178,12 +201,28 @@ static void apply(ctx_t *c, const mtr_event_t *e)
             stash_t *s = stash_of(c, e->tid);
             if (s->valid && s->blk.addr == e->old_addr) {
                 const mtr_block_t *o = &s->blk;
-                int moved = e->addr != e->old_addr;
+                int moved = e->addr != e->old_addr && !s->pending_remap;
+                uint64_t copied = moved ? (o->size < e->size ? o->size : e->size) : 0;
+                const mtr_copy_t *cp = s->pending_copy >= 0 ? &c->r->copies[s->pending_copy] : NULL;
                 b.chain_ts = o->chain_moves ? o->chain_ts : o->ts;
                 b.chain_moves = o->chain_moves + (uint32_t)moved;
-                b.chain_copied = o->chain_copied + (moved ? (o->size < e->size ? o->size : e->size) : 0);
+                b.chain_copied = o->chain_copied + copied;
+                b.chain_ns = o->chain_ns + (moved && cp && cp->dst == e->addr ? cp->duration_ns : 0);
+                b.chain_first_old = o->chain_first_old;
+                b.chain_first_step = o->chain_first_step;
+                b.chain_last_old = o->chain_last_old;
+                b.chain_last_step = o->chain_last_step;
+                if (moved && e->size > o->size) {
+                    if (!b.chain_first_step) {
+                        b.chain_first_old = o->size;
+                        b.chain_first_step = e->size - o->size;
+                    }
+                    b.chain_last_old = o->size;
+                    b.chain_last_step = e->size - o->size;
+                }
                 s->valid = 0;
             }
+            s->pending_remap = 0;
             on_realloc_copy_done(c, s, &b);
             c->r->totals.allocations++;
             c->r->totals.allocated_bytes += e->size;
@@ -196,18 +235,30 @@ static void apply(ctx_t *c, const mtr_event_t *e)
         if (c->pass == 1)
             on_copy(c, e);
         break;
-    case MTR_EV_MMAP:
+    case MTR_EV_MMAP: {
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
+        int reserved = e->anon == 1 && e->prot == PROT_NONE;
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
-                          .mapping = e->anon == 2 ? MTR_MAP_ARENA
-                                     : e->anon  ? MTR_MAP_ANON : MTR_MAP_FILE};
-        if (e->anon == 1) /* an arena is no candidate for the payload */
+                          .mapping = reserved    ? MTR_MAP_RESERVED
+                                     : e->anon == 2 ? MTR_MAP_ARENA
+                                     : e->anon      ? MTR_MAP_ANON : MTR_MAP_FILE};
+        if (e->anon == 1 && !reserved) /* an arena is no candidate for the payload */
             note_size(c, e->size, e->stack);
-        if (e->anon)
+        if (e->anon && !reserved)
             c->anon += e->size;
         mtr_blocks_add(c->live, &b);
         c->r->totals.mmaps += c->pass == 1;
         break;
+    }
+    case MTR_EV_MPROTECT: {
+        int64_t made = mtr_blocks_protect(c->live, e->addr, e->size, e->prot == PROT_NONE);
+        c->anon = (uint64_t)((int64_t)c->anon + made);
+        if (made > 0) /* committed: as good as a new mapping */
+            note_size(c, (uint64_t)made, e->stack);
+        break;
+    }
+    /* MTR_EV_MADVISE: the pages stay the program's to touch (a later touch
+     * brings them back, out of the tracer's sight), so memory stays. */
     case MTR_EV_MUNMAP:
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         c->r->totals.munmaps += c->pass == 1;
@@ -219,7 +270,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
         c->anon -= mtr_blocks_unmap(c->live, e->addr, e->size);
         b = (mtr_block_t){.addr = e->addr, .size = e->size, .ts = e->ts, .stack = e->stack,
                           .mapping = kind};
-        if (kind != MTR_MAP_FILE)
+        if (kind == MTR_MAP_ANON || kind == MTR_MAP_ARENA)
             c->anon += e->size;
         mtr_blocks_add(c->live, &b);
         break;
@@ -266,6 +317,9 @@ static int replay(ctx_t *c, char *err, size_t cap)
             sample(c, rel(c, ev->ts));
             if (c->heap > c->r->peak.heap_bytes)
                 c->r->peak.heap_bytes = c->heap;
+            uint64_t reserved = mtr_blocks_reserved(c->live);
+            if (reserved > c->r->peak.reserved_bytes)
+                c->r->peak.reserved_bytes = reserved;
             if (total > c->r->peak.total_bytes) {
                 c->r->peak.total_bytes = total;
                 c->r->peak.heap_at_peak = c->heap;
@@ -334,15 +388,6 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
             r->baseline_bytes = c.stair[i].before;
             break;
         }
-    if (r->payload_bytes) {
-        double units = (double)(r->peak.total_bytes > r->baseline_bytes
-                                    ? r->peak.total_bytes - r->baseline_bytes : 0) /
-                       (double)r->payload_bytes;
-        r->extra_copies = (int64_t)llround(units) - 1;
-        if (r->extra_copies < 0)
-            r->extra_copies = 0;
-    }
-
     c.pass = 2;
     if (c.peak_index && replay(&c, err, cap) < 0)
         goto fail;
@@ -350,9 +395,11 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
         uint64_t total;
         r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
         mtr_explain_peak(r, c.live, nstacks);
+        mtr_count_extra_copies(r);
     }
     mtr_find_stalls(r, opt, c.growth, c.ngrowth);
     qsort(r->copies, r->ncopies, sizeof *r->copies, copy_by_bytes);
+    mtr_group_events(r);
     mtr_blocks_free(c.live);
     free(c.stair);
     free(c.stash);
@@ -385,5 +432,7 @@ void mtr_report_free(mtr_report_t *r)
     free(r->fills);
     free(r->copies);
     free(r->stalls);
+    free(r->copy_groups);
+    free(r->stall_groups);
     memset(r, 0, sizeof *r);
 }

@@ -15,8 +15,13 @@ typedef struct mtr_options {
     uint64_t payload;     /* 0: the largest single allocation */
     double stall_ms;      /* large-copy threshold (default 5) */
     uint64_t flush_pieces; /* accumulator-flush: at least this many pieces (1000) */
-    double growth_factor; /* realloc-growth: copied >= factor x final size (4) */
-    uint32_t growth_moves; /* realloc-growth: at least this many moves (8) */
+    /* realloc-growth: a chain of at least growth_moves moves (8) copying at
+     * least growth_factor times its final size (4) in additive steps, which
+     * took at least stall_ms copying.  Geometric growth (each step a fixed
+     * fraction of the size, as CPython's lists grow) costs a bounded
+     * multiple of the final size, amortized linear: not a stall. */
+    double growth_factor;
+    uint32_t growth_moves;
 } mtr_options_t;
 
 void mtr_options_default(mtr_options_t *o);
@@ -38,7 +43,11 @@ typedef struct mtr_owner {
 
 typedef struct mtr_copy {
     int kind; /* MT_COPY_* (format/kinds.h), mempcpy read as memcpy */
-    uint64_t ts, duration_ns, bytes, pieces, src, dst;
+    uint64_t ts;
+    uint64_t duration_ns; /* the time spent copying: a gather's pieces' own, summed */
+    uint64_t span_ns;     /* first piece's start to last piece's end (= duration_ns
+                           * but for gathers) */
+    uint64_t bytes, pieces, src, dst;
     uint32_t stack, tid;
     mtr_owner_t from, to;
 } mtr_copy_t;
@@ -60,6 +69,14 @@ typedef struct mtr_stall {
     double growth;        /* bytes / previous flush's bytes (0 for the first) */
 } mtr_stall_t;
 
+/* Like copies or like stalls, totalled (model/groups.h): times relative to
+ * the start; example indexes r->copies (the largest) or r->stalls (the
+ * longest), whose kind, stacks and allocations the group shares. */
+typedef struct mtr_event_group {
+    uint64_t count, bytes, pieces, duration_ns, first_ts, last_ts;
+    size_t example;
+} mtr_event_group_t;
+
 /* A buffer live at the peak that counts toward extra copies. */
 typedef struct mtr_peak_buffer {
     int group;            /* 0: one block; 1: many small blocks from one stack */
@@ -74,10 +91,16 @@ typedef struct mtr_report {
     struct {
         uint64_t allocations, frees, allocated_bytes, mmaps, munmaps, copies, copied_bytes;
         uint64_t small_copies, small_copied_bytes, events;
+        /* reallocs the allocator served with mremap: no byte copied, so they
+         * are neither copies nor part of any realloc growth */
+        uint64_t remaps, remapped_bytes;
     } totals;
     struct {
         uint64_t heap_bytes;  /* the heap's own maximum */
         uint64_t total_bytes; /* heap + anonymous mappings, maximum */
+        /* address space reserved (anonymous PROT_NONE), maximum: apart from
+         * memory, which counts what the program can touch */
+        uint64_t reserved_bytes;
         uint64_t heap_at_peak, time_ns; /* time relative to the start */
         mtr_stack_use_t *stacks;
         size_t nstacks;
@@ -105,6 +128,10 @@ typedef struct mtr_report {
     size_t ncopies;
     mtr_stall_t *stalls; /* in time order */
     size_t nstalls;
+    mtr_event_group_t *copy_groups; /* largest first */
+    size_t ncopy_groups;
+    mtr_event_group_t *stall_groups; /* most time spent first */
+    size_t nstall_groups;
     char warning[512];   /* non-empty: say it before the report */
 } mtr_report_t;
 

@@ -21,6 +21,7 @@ struct mtr_blocks {
     uint64_t range_min;
     tnode_t *heap_tree, *map_tree;
     uint64_t rng, nmaps;
+    uint64_t reserved; /* bytes of the RESERVED mappings in map_tree */
 };
 
 static uint64_t hash(uint64_t a)
@@ -163,13 +164,29 @@ static void grow(mtr_blocks_t *b)
     free(old);
 }
 
+/* The mappings' tree, with the count and the reserved bytes kept beside it. */
+static void map_insert(mtr_blocks_t *b, const mtr_block_t *blk)
+{
+    b->nmaps++;
+    if (blk->mapping == MTR_MAP_RESERVED)
+        b->reserved += blk->size;
+    tree_insert(b, &b->map_tree, blk);
+}
+
+static void map_remove(mtr_blocks_t *b, const mtr_block_t *blk)
+{
+    b->nmaps--;
+    if (blk->mapping == MTR_MAP_RESERVED)
+        b->reserved -= blk->size;
+    tree_remove(&b->map_tree, blk->addr);
+}
+
 uint64_t mtr_blocks_add(mtr_blocks_t *b, const mtr_block_t *blk)
 {
     uint64_t replaced = 0;
     if (blk->mapping) { /* a mapping: MAP_FIXED may replace what was there */
         mtr_blocks_unmap(b, blk->addr, blk->size);
-        b->nmaps++;
-        tree_insert(b, &b->map_tree, blk);
+        map_insert(b, blk);
         return 0;
     }
     if (!blk->addr)
@@ -251,8 +268,7 @@ uint64_t mtr_blocks_unmap(mtr_blocks_t *b, uint64_t addr, uint64_t len)
         uint64_t lo = m.addr > addr ? m.addr : addr, hi = mend < end ? mend : end;
         if (m.mapping == MTR_MAP_ANON || m.mapping == MTR_MAP_ARENA)
             released += hi - lo;
-        tree_remove(&b->map_tree, m.addr);
-        b->nmaps--;
+        map_remove(b, &m);
         if (m.addr < addr && nkeep < 32) {
             keep[nkeep] = m;
             keep[nkeep++].size = addr - m.addr;
@@ -263,12 +279,51 @@ uint64_t mtr_blocks_unmap(mtr_blocks_t *b, uint64_t addr, uint64_t len)
             keep[nkeep++].size = mend - end;
         }
     }
-    for (int i = 0; i < nkeep; i++) {
-        b->nmaps++;
-        tree_insert(b, &b->map_tree, &keep[i]);
-    }
+    for (int i = 0; i < nkeep; i++)
+        map_insert(b, &keep[i]);
     return released;
 }
+
+int64_t mtr_blocks_protect(mtr_blocks_t *b, uint64_t addr, uint64_t len, int prot_none)
+{
+    int to = prot_none ? MTR_MAP_RESERVED : MTR_MAP_ANON, from = prot_none ? MTR_MAP_ANON
+                                                                          : MTR_MAP_RESERVED;
+    uint64_t end = addr + len, cursor = end;
+    int64_t delta = 0;
+    tnode_t *t;
+    /* right to left: the pieces put back all start at or after the cursor,
+     * so the next look to its left never finds them */
+    while (len && cursor > addr && (t = tree_pred(b->map_tree, cursor - 1)) &&
+           t->blk.addr + t->blk.size > addr) {
+        mtr_block_t m = t->blk;
+        cursor = m.addr;
+        if (m.mapping != from)
+            continue;
+        uint64_t mend = m.addr + m.size;
+        uint64_t lo = m.addr > addr ? m.addr : addr, hi = mend < end ? mend : end;
+        map_remove(b, &m);
+        mtr_block_t piece = m;
+        if (m.addr < lo) {
+            piece.size = lo - m.addr;
+            map_insert(b, &piece);
+        }
+        piece = m;
+        piece.addr = lo;
+        piece.size = hi - lo;
+        piece.mapping = to;
+        map_insert(b, &piece);
+        if (hi < mend) {
+            piece = m;
+            piece.addr = hi;
+            piece.size = mend - hi;
+            map_insert(b, &piece);
+        }
+        delta += prot_none ? -(int64_t)(hi - lo) : (int64_t)(hi - lo);
+    }
+    return delta;
+}
+
+uint64_t mtr_blocks_reserved(const mtr_blocks_t *b) { return b->reserved; }
 
 void mtr_blocks_each(const mtr_blocks_t *b, void (*fn)(const mtr_block_t *, void *), void *arg)
 {

@@ -9,14 +9,19 @@
 /* What a block is: a heap block, or a mapping: anonymous, of a file, or an
  * allocator's arena (anonymous memory that many small objects share, so
  * never taken for one of the program's buffers). */
-enum { MTR_MAP_NONE, MTR_MAP_ANON, MTR_MAP_FILE, MTR_MAP_ARENA };
+/* RESERVED: anonymous and PROT_NONE, address space the program cannot
+ * touch (until mprotect makes it ANON): never memory. */
+enum { MTR_MAP_NONE, MTR_MAP_ANON, MTR_MAP_FILE, MTR_MAP_ARENA, MTR_MAP_RESERVED };
 
 typedef struct mtr_block {
     uint64_t addr, size, ts; /* ts: when it was allocated (identifies it) */
     uint32_t stack;
     int mapping;             /* MTR_MAP_*: a heap block or a mapping */
-    /* realloc chain that produced this block */
-    uint64_t chain_ts, chain_copied;
+    /* realloc chain that produced this block: its moves, the bytes they
+     * copied, the time the recorded moves spent copying, and the old size
+     * and step of its first and last growing move (analyze.c: additive) */
+    uint64_t chain_ts, chain_copied, chain_ns;
+    uint64_t chain_first_old, chain_first_step, chain_last_old, chain_last_step;
     uint32_t chain_moves;
 } mtr_block_t;
 
@@ -39,6 +44,12 @@ const mtr_block_t *mtr_blocks_holding(const mtr_blocks_t *b, uint64_t addr);
 /* Unmaps [addr, addr+len) from the mappings; returns the anonymous bytes
  * released.  Partly unmapped mappings shrink or split. */
 uint64_t mtr_blocks_unmap(mtr_blocks_t *b, uint64_t addr, uint64_t len);
+/* mprotect: the anonymous mappings in [addr, addr+len) become RESERVED
+ * (prot_none) or ANON, split where the range ends inside one.  Returns the
+ * anonymous bytes that became memory minus those that stopped being it. */
+int64_t mtr_blocks_protect(mtr_blocks_t *b, uint64_t addr, uint64_t len, int prot_none);
+/* The RESERVED bytes mapped now. */
+uint64_t mtr_blocks_reserved(const mtr_blocks_t *b);
 /* Calls fn on every live block and mapping. */
 void mtr_blocks_each(const mtr_blocks_t *b, void (*fn)(const mtr_block_t *, void *), void *arg);
 uint64_t mtr_blocks_count(const mtr_blocks_t *b);

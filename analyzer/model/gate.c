@@ -5,33 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+#include "format/size.h"
 
-/* "150 MiB" for a whole number of units (how budgets are usually written),
- * else one decimal: "212.4 MiB". */
-static void human(uint64_t n, int always_decimal, char *buf, size_t cap)
-{
-    int u = 0;
-    while (u < 4 && n >= (1ull << (10 * (u + 1))))
-        u++;
-    uint64_t unit = 1ull << (10 * u);
-    if (u == 0)
-        snprintf(buf, cap, "%llu B", (unsigned long long)n);
-    else if (n % unit == 0 && !always_decimal)
-        snprintf(buf, cap, "%llu %s", (unsigned long long)(n / unit), units[u]);
-    else
-        snprintf(buf, cap, "%.1f %s", (double)n / (double)unit, units[u]);
-}
-
-/* Both sizes for one line; when rounding would make a value over its budget
- * look equal to it ("150.0 MiB exceeds 150 MiB"), exact bytes are added. */
+/* Both sizes for one line, as every report shows sizes; when rounding
+ * would make a value over its budget look equal to it ("150 MiB exceeds
+ * 150 MiB"), exact bytes are added. */
 static void byte_pair(uint64_t a, uint64_t b, char *ha, char *hb, size_t cap)
 {
-    char ra[48], rb[48];
-    human(a, 1, ra, sizeof ra);
-    human(b, 1, rb, sizeof rb);
-    human(a, 0, ha, cap);
-    human(b, 0, hb, cap);
+    char ra[MT_SIZE_TEXT], rb[MT_SIZE_TEXT];
+    snprintf(ha, cap, "%s", mt_size_text(a, ra));
+    snprintf(hb, cap, "%s", mt_size_text(b, rb));
     if (a != b && strcmp(ra, rb) == 0) {
         size_t la = strlen(ha), lb = strlen(hb);
         snprintf(ha + la, cap - la, " (%llu bytes)", (unsigned long long)a);

@@ -16,7 +16,8 @@ typedef struct {
 static void group_add(const mtr_block_t *b, void *arg)
 {
     group_t *g = arg;
-    if (b->mapping == MTR_MAP_FILE || (g->heap_only && b->mapping) || b->stack >= g->n)
+    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_RESERVED ||
+        (g->heap_only && b->mapping) || b->stack >= g->n)
         return;
     g->use[b->stack].stack = b->stack;
     g->use[b->stack].bytes += b->size;
@@ -61,7 +62,8 @@ static void find_buffers(const mtr_block_t *b, void *arg)
 {
     bufscan_t *s = arg;
     mtr_report_t *r = s->r;
-    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA || b->size < s->half)
+    if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA ||
+        b->mapping == MTR_MAP_RESERVED || b->size < s->half)
         return;
     mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
                             .ts = rel(r, b->ts), .stack = b->stack};
@@ -72,6 +74,28 @@ static int buf_cmp(const void *a, const void *b)
 {
     const mtr_peak_buffer_t *x = a, *y = b;
     return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* A buffer holds a copy of the payload when it is payload-sized (at least
+ * three quarters of it: a codec's output of incompressible data, a
+ * worst-case bound) or copies filled at least half a payload of it.  A
+ * large buffer the program filled itself, smaller than that (a string it
+ * grew), is memory, not a copy.  Each counts the payloads it holds. */
+void mtr_count_extra_copies(mtr_report_t *r)
+{
+    uint64_t p = r->payload_bytes;
+    int64_t units = 0;
+    for (size_t k = 0; p && k < r->nbuffers; k++) {
+        const mtr_peak_buffer_t *b = &r->buffers[k];
+        uint64_t filled = 0;
+        for (size_t i = 0; i < b->nfill; i++)
+            filled += r->fills[b->first_fill + i].bytes;
+        if (b->bytes * 4 < p * 3 && filled * 2 < p)
+            continue;
+        int64_t n = (int64_t)((b->bytes + p / 2) / p);
+        units += n > 0 ? n : 1;
+    }
+    r->extra_copies = units > 1 ? units - 1 : 0;
 }
 
 void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks)

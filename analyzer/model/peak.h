@@ -17,5 +17,8 @@ int mtr_use_by_bytes(const void *a, const void *b);
 /* Fills r->buffers and r->fills from the live set at the peak; needs
  * r->payload_bytes and r->copies (in time order). */
 void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks);
+/* r->extra_copies from r->buffers: the payloads the buffers at the peak
+ * hold, less the one the program needs (mtr_explain_peak first). */
+void mtr_count_extra_copies(mtr_report_t *r);
 
 #endif

@@ -36,13 +36,15 @@ void mtr_find_stalls(mtr_report_t *r, const mtr_options_t *opt, const mtr_stall_
         int flush = cp->kind == MT_COPY_GATHER && cp->pieces >= opt->flush_pieces &&
                     cp->to.known && cp->to.mapping == MTR_MAP_NONE && cp->ts >= allocated &&
                     cp->ts - allocated <= fresh && cp->bytes * 2 >= cp->to.size;
-        if (!flush && cp->duration_ns < stall_ns)
+        /* a stall is time spent copying: a gather's span is mostly the
+         * program doing other things between its pieces */
+        if (cp->duration_ns < stall_ns)
             continue;
         /* copies are still in time order here */
         uint64_t since = 0;
         for (size_t j = i; flush && j-- > 0;)
             if (r->copies[j].stack == cp->stack) {
-                since = r->copies[j].ts + r->copies[j].duration_ns;
+                since = r->copies[j].ts + r->copies[j].span_ns;
                 break;
             }
         mtr_stall_t s = {.kind = flush ? MTR_STALL_FLUSH : MTR_STALL_LARGE_COPY, .ts = cp->ts,

@@ -13,15 +13,15 @@ static const char *signed_bytes(int64_t v, char *buf)
 {
     char h[32];
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    snprintf(buf, 40, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", mtr_human_bytes(mag, h));
+    snprintf(buf, 40, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", mt_size_text(mag, h));
     return buf;
 }
 
 static void row_bytes(FILE *out, const char *label, mtr_delta_t v)
 {
     char a[32], b[32], c[40];
-    fprintf(out, "  %-22s %12s %12s %12s", label, mtr_human_bytes((uint64_t)v.base, a),
-            mtr_human_bytes((uint64_t)v.run, b), signed_bytes(v.delta, c));
+    fprintf(out, "  %-22s %12s %12s %12s", label, mt_size_text((uint64_t)v.base, a),
+            mt_size_text((uint64_t)v.run, b), signed_bytes(v.delta, c));
     if (v.base && v.delta)
         fprintf(out, " (%+.1f%%)", 100.0 * (double)v.delta / (double)v.base);
     fputc('\n', out);
@@ -40,8 +40,8 @@ static void stack_list(FILE *out, const mtr_diff_t *d, const char *title,
     fprintf(out, "\n%s  %zu\n", title, n);
     for (size_t i = 0; i < n && (!top || i < top); i++) {
         fprintf(out, "  %10s  %s: %s -> %s, %llu -> %llu block%s\n", signed_bytes(s[i].delta_bytes, c),
-                mtr_diff_status_names[s[i].status], mtr_human_bytes(s[i].base_bytes, a),
-                mtr_human_bytes(s[i].run_bytes, b), (unsigned long long)s[i].base_count,
+                mtr_diff_status_names[s[i].status], mt_size_text(s[i].base_bytes, a),
+                mt_size_text(s[i].run_bytes, b), (unsigned long long)s[i].base_count,
                 (unsigned long long)s[i].run_count, s[i].run_count == 1 ? "" : "s");
         if (s[i].status == MTR_DIFF_GONE)
             mtr_text_stack(out, d->base_frames, s[i].base_stack, "      ", 6);

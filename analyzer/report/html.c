@@ -119,6 +119,44 @@ static void stalls(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_report_t *r)
     free(s);
 }
 
+/* The tables' rows: groups, each with what its example shares with the rest
+ * (i: the example's index among the chart's copies, for the hover link). */
+static void groups(mtr_jsonw_t *w, mtr_hstacks_t *t, const mtr_report_t *r, int of_copies)
+{
+    size_t n = of_copies ? r->ncopy_groups : r->nstall_groups;
+    mtr_jw_arr(w);
+    for (size_t i = 0; i < n && i < MTR_HTML_COPIES; i++) {
+        const mtr_event_group_t *g = of_copies ? &r->copy_groups[i] : &r->stall_groups[i];
+        mtr_jw_obj(w);
+        mtr_jw_ku64(w, "count", g->count);
+        mtr_jw_ku64(w, "b", g->bytes);
+        mtr_jw_ku64(w, "d", g->duration_ns);
+        mtr_jw_ku64(w, "t0", g->first_ts);
+        mtr_jw_ku64(w, "t1", g->last_ts);
+        if (of_copies) {
+            const mtr_copy_t *c = &r->copies[g->example];
+            mtr_jw_kstr(w, "k", mt_kind_name(MT_KINDS_COPY, c->kind));
+            mtr_jw_ku64(w, "n", g->pieces);
+            mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, c->stack));
+            if (g->example < MTR_HTML_COPIES)
+                mtr_jw_ku64(w, "i", g->example);
+            mtr_jw_key(w, "from");
+            owner(w, t, &c->from);
+            mtr_jw_key(w, "to");
+            owner(w, t, &c->to);
+        } else {
+            const mtr_stall_t *s = &r->stalls[g->example];
+            mtr_jw_kstr(w, "k", mtr_stall_kind_names[s->kind]);
+            mtr_jw_ku64(w, "s", mtr_hstacks_stack(t, s->stack));
+            mtr_jw_ku64(w, "block", s->block_size);
+            if (s->kind != MTR_STALL_REALLOC_GROWTH)
+                mtr_jw_ku64(w, "as", mtr_hstacks_stack(t, s->alloc_stack));
+        }
+        mtr_jw_obj_end(w);
+    }
+    mtr_jw_arr_end(w);
+}
+
 static void data(FILE *out, const mtr_report_t *r, mtr_frames_t *f)
 {
     mtr_hstacks_t *t = mtr_hstacks_new(f);
@@ -156,6 +194,11 @@ static void data(FILE *out, const mtr_report_t *r, mtr_frames_t *f)
     copies(&w, t, r);
     mtr_jw_key(&w, "stalls");
     stalls(&w, t, r);
+    mtr_jw_ku64(&w, "copy_group_count", r->ncopy_groups);
+    mtr_jw_key(&w, "copy_groups");
+    groups(&w, t, r, 1);
+    mtr_jw_key(&w, "stall_groups");
+    groups(&w, t, r, 0);
     mtr_hstacks_write(t, &w);
     mtr_jw_obj_end(&w);
     mtr_hstacks_free(t);

@@ -43,7 +43,8 @@ static void owner(mtr_jsonw_t *w, mtr_frames_t *f, uint64_t addr, const mtr_owne
     static const char *const kinds[] = {[MTR_MAP_NONE] = "heap",
                                         [MTR_MAP_ANON] = "anonymous mapping",
                                         [MTR_MAP_FILE] = "file mapping",
-                                        [MTR_MAP_ARENA] = "allocator arena"};
+                                        [MTR_MAP_ARENA] = "allocator arena",
+                                        [MTR_MAP_RESERVED] = "reserved address space"};
     mtr_jw_obj(w);
     mtr_jw_ku64(w, "address", addr);
     mtr_jw_key(w, "allocation");
@@ -69,6 +70,7 @@ static void copy(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_copy_t *c)
     mtr_jw_ku64(w, "count", c->pieces);
     mtr_jw_ku64(w, "time_ns", c->ts);
     mtr_jw_ku64(w, "duration_ns", c->duration_ns);
+    mtr_jw_ku64(w, "span_ns", c->span_ns);
     mtr_jw_key(w, "src");
     owner(w, f, c->src, &c->from);
     mtr_jw_key(w, "dst");
@@ -123,6 +125,8 @@ void mtr_json_totals(mtr_jsonw_t *w, const mtr_report_t *r)
     mtr_jw_ku64(w, "copied_bytes", r->totals.copied_bytes);
     mtr_jw_ku64(w, "small_copies", r->totals.small_copies);
     mtr_jw_ku64(w, "small_copied_bytes", r->totals.small_copied_bytes);
+    mtr_jw_ku64(w, "remaps", r->totals.remaps);
+    mtr_jw_ku64(w, "remapped_bytes", r->totals.remapped_bytes);
     mtr_jw_ku64(w, "events", r->totals.events);
 }
 
@@ -131,10 +135,52 @@ void mtr_json_peak(mtr_jsonw_t *w, const mtr_report_t *r)
     mtr_jw_ku64(w, "heap_bytes", r->peak.heap_bytes);
     mtr_jw_ku64(w, "total_bytes", r->peak.total_bytes);
     mtr_jw_ku64(w, "heap_at_peak_bytes", r->peak.heap_at_peak);
+    mtr_jw_ku64(w, "reserved_bytes", r->peak.reserved_bytes);
     mtr_jw_ku64(w, "time_ns", r->peak.time_ns);
 }
 
-void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top)
+/* A group and its example event (the largest copy, the longest stall). */
+static void group_head(mtr_jsonw_t *w, const char *kind, const mtr_event_group_t *g)
+{
+    mtr_jw_obj(w);
+    mtr_jw_kstr(w, "kind", kind);
+    mtr_jw_ku64(w, "count", g->count);
+    mtr_jw_ku64(w, "bytes", g->bytes);
+    mtr_jw_ku64(w, "pieces", g->pieces);
+    mtr_jw_ku64(w, "duration_ns", g->duration_ns);
+    mtr_jw_ku64(w, "first_ns", g->first_ts);
+    mtr_jw_ku64(w, "last_ns", g->last_ts);
+}
+
+static void groups(mtr_jsonw_t *w, mtr_frames_t *f, const mtr_report_t *r, size_t top)
+{
+    mtr_jw_ku64(w, "copy_group_count", r->ncopy_groups);
+    mtr_jw_key(w, "copy_groups");
+    mtr_jw_arr(w);
+    for (size_t i = 0; i < r->ncopy_groups && (!top || i < top); i++) {
+        const mtr_event_group_t *g = &r->copy_groups[i];
+        const mtr_copy_t *c = &r->copies[g->example];
+        group_head(w, mt_kind_name(MT_KINDS_COPY, c->kind), g);
+        mtr_jw_key(w, "largest");
+        copy(w, f, c);
+        mtr_jw_obj_end(w);
+    }
+    mtr_jw_arr_end(w);
+    mtr_jw_ku64(w, "stall_count", r->nstalls);
+    mtr_jw_key(w, "stall_groups");
+    mtr_jw_arr(w);
+    for (size_t i = 0; i < r->nstall_groups; i++) {
+        const mtr_event_group_t *g = &r->stall_groups[i];
+        const mtr_stall_t *s = &r->stalls[g->example];
+        group_head(w, mtr_stall_kind_names[s->kind], g);
+        mtr_jw_key(w, "longest");
+        stall(w, f, s);
+        mtr_jw_obj_end(w);
+    }
+    mtr_jw_arr_end(w);
+}
+
+void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped)
 {
     mtr_jsonw_t w;
     mtr_jw_init(&w, out);
@@ -184,16 +230,21 @@ void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     }
     mtr_jw_arr_end(&w);
     mtr_jw_ku64(&w, "copy_count", r->ncopies);
-    mtr_jw_key(&w, "copies");
-    mtr_jw_arr(&w);
-    for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
-        copy(&w, f, &r->copies[i]);
-    mtr_jw_arr_end(&w);
-    mtr_jw_key(&w, "stalls");
-    mtr_jw_arr(&w);
-    for (size_t i = 0; i < r->nstalls; i++)
-        stall(&w, f, &r->stalls[i]);
-    mtr_jw_arr_end(&w);
+    if (grouped) {
+        groups(&w, f, r, top);
+    } else {
+        mtr_jw_key(&w, "copies");
+        mtr_jw_arr(&w);
+        for (size_t i = 0; i < r->ncopies && (!top || i < top); i++)
+            copy(&w, f, &r->copies[i]);
+        mtr_jw_arr_end(&w);
+        mtr_jw_ku64(&w, "stall_count", r->nstalls);
+        mtr_jw_key(&w, "stalls");
+        mtr_jw_arr(&w);
+        for (size_t i = 0; i < r->nstalls; i++)
+            stall(&w, f, &r->stalls[i]);
+        mtr_jw_arr_end(&w);
+    }
     mtr_jw_obj_end(&w);
     fputc('\n', out);
 }

@@ -8,11 +8,14 @@
 #include "analyzer/report/jsonw.h"
 #include "analyzer/symbolize/frames.h"
 
-#define MTR_JSON_SCHEMA 1
+/* 2: copies and stalls grouped (copy_groups, stall_groups), or with
+ * --ungrouped listed one by one (copies, stalls) */
+#define MTR_JSON_SCHEMA 2
 
-/* top: at most this many entries in peak.stacks, leaks.stacks and copies
- * (0: all); copy_count and the stack_count fields give the totals. */
-void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top);
+/* top: at most this many entries in peak.stacks, leaks.stacks and the
+ * copies or copy groups (0: all); the *_count fields give the totals.
+ * grouped: copy_groups and stall_groups, else copies and stalls. */
+void mtr_json_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped);
 /* The pieces the HTML page shares, written into the object open in w: the
  * run (command, pid, complete, warning, duration_ns), the totals' and the
  * peak's fields. */

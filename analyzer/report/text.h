@@ -7,11 +7,11 @@
 
 #include "analyzer/model/analyze.h"
 #include "analyzer/symbolize/frames.h"
+#include "format/size.h"
 
-/* top: at most this many stacks and copies per list (0: all). */
-void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top);
-/* "12.3 MiB", "512 B"; buf of at least 32 bytes. */
-const char *mtr_human_bytes(uint64_t n, char *buf);
+/* top: at most this many stacks and copies per list (0: all); grouped:
+ * copies and stalls as groups (model/groups.h), else one by one. */
+void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t top, int grouped);
 /* "1.25 s", "3.4 ms", "12 us". */
 const char *mtr_human_ns(uint64_t ns, char *buf);
 /* Prints a stack indented, innermost first, at most depth frames. */

@@ -175,7 +175,8 @@ void mt_tbuf_put2(mt_tbuf_t *b, const mt_raw_t *r)
     if (e) {
         e[0] = (mt_slot_t){.ts = r->ts, .addr = r->addr, .size = r->size, .stack = r->stack,
                            .kind = r->kind, .sub = r->sub};
-        *(mt_slot_ext_t *)&e[1] = (mt_slot_ext_t){.aux = r->aux, .aux2 = r->aux2, .n = r->n};
+        *(mt_slot_ext_t *)&e[1] = (mt_slot_ext_t){.aux = r->aux, .aux2 = r->aux2, .n = r->n,
+                                                   .aux3 = r->aux3};
         mt_tbuf_commit(b, 2);
     }
 }
@@ -207,6 +208,7 @@ int mt_tbuf_consume(mt_tbuf_t *b, mt_raw_t *out)
             out->aux = x->aux;
             out->aux2 = x->aux2;
             out->n = x->n;
+            out->aux3 = x->aux3;
         }
         b->ridx += (uint32_t)n;
         b->consumed += (uint64_t)n;

@@ -24,15 +24,18 @@ enum {
     /* from here on, events take two slots (mt_raw_slots) */
     MT_RAW_REALLOC,     /* addr (new), size, aux = old, stack */
     MT_RAW_COPY,        /* addr = dst, size, aux = src, aux2 = end ts, sub = MT_COPY_* */
-    MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces */
+    MT_RAW_GATHER,      /* addr = first dst, size, aux = first src, aux2 = last ts, n = pieces,
+                         * aux3 = the pieces' own time, summed */
     MT_RAW_MMAP,        /* addr, size, aux = fd, aux2 = prot | flags << 32 */
     MT_RAW_MUNMAP,      /* addr, size */
     MT_RAW_MREMAP,      /* addr (new), size (new), aux = old addr, aux2 = old size */
+    MT_RAW_PROTECT,     /* addr, size, sub = MT_MAP_MPROTECT | MT_MAP_MADVISE,
+                         * aux = prot or advice */
 };
 
 /* One event as the writer sees it. */
 typedef struct mt_raw {
-    uint64_t ts, addr, size, aux, aux2, n;
+    uint64_t ts, addr, size, aux, aux2, n, aux3;
     mt_stack_id_t stack; /* 0 = none */
     uint16_t kind, sub;
 } mt_raw_t;
@@ -46,7 +49,7 @@ typedef struct mt_slot {
     uint16_t kind, sub;
 } mt_slot_t;
 typedef struct mt_slot_ext {
-    uint64_t aux, aux2, n, unused;
+    uint64_t aux, aux2, n, aux3;
 } mt_slot_ext_t;
 
 static inline int mt_raw_slots(int kind) { return kind >= MT_RAW_REALLOC ? 2 : 1; }

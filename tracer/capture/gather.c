@@ -12,20 +12,22 @@ static void emit(mt_tbuf_t *b, mt_gather_t *g)
     if (g->pieces >= 2)
         mt_tbuf_put2(b, &(mt_raw_t){.kind = MT_RAW_GATHER, .ts = g->first_ts, .addr = g->dst,
                                     .aux = g->src, .size = g->bytes, .aux2 = g->last_ts,
-                                    .n = g->pieces, .stack = g->stack});
+                                    .n = g->pieces, .aux3 = g->copy_ns, .stack = g->stack});
     *g = (mt_gather_t){0};
 }
 
-void mt_gather_piece(mt_thread_t *t, uint64_t dst, uint64_t src, uint64_t n)
+void mt_gather_piece(mt_thread_t *t, uint64_t dst, uint64_t src, uint64_t n, uint64_t t0,
+                     uint64_t t1)
 {
-    uint64_t now = mt_now();
+    uint64_t took = t1 > t0 ? t1 - t0 : 0;
     mt_gathers_t *gs = &t->gathers;
     for (int i = 0; i < MT_GATHER_SLOTS; i++) {
         mt_gather_t *g = &gs->slot[i];
         if (dst >= g->block && dst < g->block_end) {
             g->pieces++;
             g->bytes += n;
-            g->last_ts = now;
+            g->last_ts = t1;
+            g->copy_ns += took;
             return;
         }
     }
@@ -35,8 +37,8 @@ void mt_gather_piece(mt_thread_t *t, uint64_t dst, uint64_t src, uint64_t n)
     mt_gather_t *g = &gs->slot[gs->next++ % MT_GATHER_SLOTS];
     if (g->block_end)
         emit(t->buf, g);
-    *g = (mt_gather_t){.block = start, .block_end = end, .first_ts = now, .last_ts = now,
-                       .bytes = n, .pieces = 1, .dst = dst, .src = src,
+    *g = (mt_gather_t){.block = start, .block_end = end, .first_ts = t0, .last_ts = t1,
+                       .bytes = n, .pieces = 1, .dst = dst, .src = src, .copy_ns = took,
                        .stack = mt_thread_stack(t)};
 }
 

@@ -15,6 +15,8 @@
 typedef struct mt_gather {
     uint64_t block, block_end; /* the large block the pieces land in; 0: free slot */
     uint64_t first_ts, last_ts, bytes, pieces, dst, src;
+    uint64_t copy_ns; /* the pieces' own durations, summed: a gather's
+                       * span is mostly the program doing other things */
     mt_stack_id_t stack;
 } mt_gather_t;
 
@@ -26,8 +28,10 @@ typedef struct mt_gathers {
 
 struct mt_thread;
 
-/* A copy below copy_min whose destination may lie in a large block. */
-void mt_gather_piece(struct mt_thread *t, uint64_t dst, uint64_t src, uint64_t n);
+/* A copy below copy_min whose destination may lie in a large block, timed
+ * t0..t1. */
+void mt_gather_piece(struct mt_thread *t, uint64_t dst, uint64_t src, uint64_t n, uint64_t t0,
+                     uint64_t t1);
 /* The block at start is being freed or moved: its gathers end. */
 void mt_gather_end_block(struct mt_thread *t, uint64_t start);
 /* Every open gather of the thread ends. */

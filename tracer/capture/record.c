@@ -3,6 +3,8 @@
  * large, what is a copy and what is a gather lives here, not in the hooks. */
 #include "tracer/capture/record.h"
 
+#include <sys/mman.h>
+
 #include "format/kinds.h"
 #include "tracer/buffer/buffer.h"
 #include "tracer/capture/clock.h"
@@ -118,7 +120,8 @@ static void copy_event(mt_tbuf_t *b, int kind, uint64_t dst, uint64_t src, uint6
                                 .stack = stack});
 }
 
-void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint64_t t0)
+void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, int mapped,
+                       uint64_t t0)
 {
     mt_thread_t *t = enter();
     if (!t)
@@ -131,7 +134,11 @@ void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint6
     mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_REALLOC, .ts = t1, .addr = a, .size = size,
                                      .aux = o, .stack = stack});
     uint64_t moved = old_usable < size ? old_usable : size;
-    if (a != o && moved >= mt_cfg.copy_min)
+    /* a remap is kept whatever its size: it is no copy, and the analyzer
+     * needs it to tell this move from one that copied */
+    if (a != o && mapped)
+        copy_event(t->buf, MT_COPY_REMAP, a, o, moved, t0, t1, stack);
+    else if (a != o && moved >= mt_cfg.copy_min)
         copy_event(t->buf, MT_COPY_REALLOC, a, o, moved, t0, t1, stack);
     else if (a != o)
         mt_tbuf_count_small(t->buf, moved);
@@ -158,12 +165,13 @@ void mt_record_count_small(size_t n)
     leave();
 }
 
-void mt_record_gather_piece(void *dst, const void *src, size_t n)
+void mt_record_gather_piece(void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1)
 {
+    mt_record_small_copy(n);
     mt_thread_t *t = enter();
     if (!t)
         return;
-    mt_gather_piece(t, (uintptr_t)dst, (uintptr_t)src, n);
+    mt_gather_piece(t, (uintptr_t)dst, (uintptr_t)src, n, t0, t1);
     leave();
 }
 
@@ -213,4 +221,31 @@ void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t
                                      .size = len, .aux = (uintptr_t)old, .aux2 = old_len,
                                      .stack = stack});
     leave();
+}
+
+/* A range's protection: PROT_NONE is a reservation (V8's CodeRange,
+ * allocators' guard regions), address space the program cannot touch, made
+ * memory piece by piece with mprotect. */
+static void protect_event(int kind, void *addr, size_t len, int arg)
+{
+    mt_thread_t *t = enter();
+    if (!t)
+        return;
+    mt_stack_id_t stack = mt_thread_stack(t);
+    mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_PROTECT, .sub = (uint16_t)kind, .ts = mt_now(),
+                                     .addr = (uintptr_t)addr, .size = len,
+                                     .aux = (uint64_t)(uint32_t)arg, .stack = stack});
+    leave();
+}
+
+void mt_record_mprotect(void *addr, size_t len, int prot)
+{
+    protect_event(MT_MAP_MPROTECT, addr, len, prot);
+}
+
+/* Only advice that gives pages back is worth a row. */
+void mt_record_madvise(void *addr, size_t len, int advice)
+{
+    if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE)
+        protect_event(MT_MAP_MADVISE, addr, len, advice);
 }

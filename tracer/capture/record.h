@@ -36,30 +36,39 @@ void mt_record_alloc(void *p, size_t size);
 /* Called before the block is released, with the time taken before the call. */
 void mt_record_free(void *p, uint64_t t0);
 /* old != NULL, result != NULL; t0 taken before the call; old_usable is the
- * old block's usable size, measured before the call. */
-void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, uint64_t t0);
+ * old block's usable size, measured before the call; mapped: the old block
+ * was the allocator's own mapping, which it moves with mremap. */
+void mt_record_realloc(void *old, void *p, size_t size, size_t old_usable, int mapped,
+                       uint64_t t0);
 /* A copy of at least copy_min bytes, timed t0..t1; kind MT_COPY_*. */
 void mt_record_copy(int kind, void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1);
 /* fd -1 for anonymous memory. */
 void mt_record_mmap(void *addr, size_t len, int prot, int flags, int fd);
 void mt_record_munmap(void *addr, size_t len, uint64_t t0);
 void mt_record_mremap(void *old, size_t old_len, void *p, size_t len, uint64_t t0);
+/* After a successful mprotect or madvise of [addr, addr + len). */
+void mt_record_mprotect(void *addr, size_t len, int prot);
+void mt_record_madvise(void *addr, size_t len, int advice);
 /* Ends the calling thread's open gathers (at exit and exec). */
 void mt_record_end_gathers(void);
 
-/* A copy below copy_min: counted by size class, gathered when its
- * destination lies inside a large block.  Call only when tracing. */
-void mt_record_gather_piece(void *dst, const void *src, size_t n);
+/* A copy below copy_min: counted by size class (mt_record_small_copy), and
+ * gathered when its destination lies inside a large block, which only a
+ * copy that mt_record_may_gather is timed for (the rest stay one load and
+ * a count).  Call only when tracing. */
+void mt_record_gather_piece(void *dst, const void *src, size_t n, uint64_t t0, uint64_t t1);
 void mt_record_count_small(size_t n);
-static inline void mt_record_small_copy(void *dst, const void *src, size_t n)
+static inline int mt_record_may_gather(const void *dst)
+{
+    return MT_UNLIKELY(mt_large_maybe((uint64_t)(uintptr_t)dst));
+}
+static inline void mt_record_small_copy(size_t n)
 {
     mt_thread_t *t = mt_my_thread;
     if (MT_LIKELY(t != NULL))
         mt_tbuf_count_small(t->buf, n);
     else
         mt_record_count_small(n);
-    if (MT_UNLIKELY(mt_large_maybe((uint64_t)(uintptr_t)dst)))
-        mt_record_gather_piece(dst, src, n);
 }
 
 #endif

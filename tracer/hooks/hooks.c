@@ -36,6 +36,8 @@
     X(mmap, void *, (void *, size_t, int, int, int, off_t))                    \
     X(munmap, int, (void *, size_t))                                           \
     X(mremap, void *, (void *, size_t, size_t, int, ...))                      \
+    X(mprotect, int, (void *, size_t, int))                                    \
+    X(madvise, int, (void *, size_t, int))                                     \
     X(memcpy, void *, (void *, const void *, size_t))                          \
     X(memmove, void *, (void *, const void *, size_t))                         \
     X(mempcpy, void *, (void *, const void *, size_t))                         \
@@ -64,6 +66,9 @@ static struct {
     MT_HOOKS(X)
 #undef X
 } real;
+
+/* 1 when the real realloc is glibc's, whose chunk header we may read. */
+static int glibc_malloc;
 
 /* ---- bootstrap: dlsym may allocate before malloc is resolved ---- */
 
@@ -111,7 +116,20 @@ static void resolve(void)
     }
     MT_HOOKS(X)
 #undef X
+    Dl_info info;
+    void *sym = dlsym(RTLD_NEXT, "realloc");
+    glibc_malloc = sym && dladdr(sym, &info) && info.dli_fname &&
+                   strstr(info.dli_fname, "/libc.so") != NULL;
     resolving = 0;
+}
+
+/* glibc's realloc of a block it mmapped moves the pages with mremap, copying
+ * nothing (malloc.c: mremap_chunk); such a block has IS_MMAPPED (0x2) set in
+ * its chunk's size word, just before the pointer.  Another allocator's
+ * blocks have no such header. */
+static int chunk_is_mmapped(const void *p)
+{
+    return glibc_malloc && (((const size_t *)p)[-1] & 2) != 0;
 }
 
 #define RESOLVED(name) (MT_LIKELY(real.name != NULL) || (resolve(), real.name != NULL))
@@ -178,10 +196,11 @@ MT_EXPORT void *realloc(void *old, size_t n)
         return p;
     }
     size_t old_usable = malloc_usable_size(old);
+    int mapped = chunk_is_mmapped(old);
     uint64_t t0 = mt_now();
     void *p = real.realloc(old, n);
     if (p)
-        mt_record_realloc(old, p, n, old_usable, t0);
+        mt_record_realloc(old, p, n, old_usable, mapped, t0);
     else if (n == 0)
         mt_record_free(old, t0); /* glibc's realloc(p, 0) frees p */
     return p;
@@ -272,6 +291,21 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
     return p;
 }
 
+#define RANGE_HOOK(name, record)                                               \
+    MT_EXPORT int name(void *addr, size_t len, int arg)                        \
+    {                                                                          \
+        if (!RESOLVED(name)) {                                                 \
+            errno = ENOSYS;                                                    \
+            return -1;                                                         \
+        }                                                                      \
+        int rc = real.name(addr, len, arg);                                    \
+        if (rc == 0 && tracing())                                              \
+            record(addr, len, arg);                                            \
+        return rc;                                                             \
+    }
+RANGE_HOOK(mprotect, mt_record_mprotect)
+RANGE_HOOK(madvise, mt_record_madvise)
+
 /* ---- copies ---- */
 
 #define COPY_HOOK(name, kind, params, args)                                    \
@@ -285,12 +319,17 @@ MT_EXPORT void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
         }                                                                      \
         if (!tracing())                                                        \
             return real.name args;                                             \
-        if (MT_LIKELY(n < mt_cfg.copy_min)) {                                  \
+        if (MT_LIKELY(n < mt_cfg.copy_min) && !mt_record_may_gather(d)) {     \
             void *r = real.name args;                                          \
-            mt_record_small_copy(d, s, n);                                     \
+            mt_record_small_copy(n);                                           \
             return r;                                                          \
         }                                                                      \
         uint64_t t0 = mt_now();                                                \
+        if (n < mt_cfg.copy_min) {                                             \
+            void *r = real.name args;                                          \
+            mt_record_gather_piece(d, s, n, t0, mt_now());                     \
+            return r;                                                          \
+        }                                                                      \
         void *r = real.name args;                                              \
         mt_record_copy(kind, d, s, n, t0, mt_now());                           \
         return r;                                                              \

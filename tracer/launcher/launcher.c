@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/kinds.h"
@@ -67,11 +68,47 @@ static int put_meta(sqlite3 *db, mt_meta_t key, const char *text, int64_t value)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* meta's integer value of key in db, or -1. */
+static int64_t meta_int(sqlite3 *db, mt_meta_t key)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* 1 when path is the trace this run's program wrote.  A program that
+ * refused to overwrite an existing file ran untraced, and that file (another
+ * run's trace, or no trace at all) must stay byte for byte as it was: it is
+ * ours only when its pid is the child's and it started after we did.  A file
+ * too young to hold its facts (the program was killed before the first
+ * commit) is ours when it did not exist before the program ran. */
+static int is_this_run(const char *path, pid_t pid, int64_t started_ns, int existed)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    int64_t traced = meta_int(db, MT_META_PID);
+    int64_t start = meta_int(db, MT_META_START_REALTIME_NS);
+    sqlite3_close(db);
+    if (traced < 0)
+        return !existed;
+    return traced == pid && start >= started_ns;
+}
+
 static void record_end(const char *path, int status)
 {
     sqlite3 *db;
-    if (access(path, F_OK) != 0 ||
-        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
         fprintf(stderr, "memtrace: no trace was written to %s\n", path);
         return;
     }
@@ -146,6 +183,15 @@ int main(int argc, char **argv)
     const char *old = getenv("LD_PRELOAD");
     snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
 
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t started_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    char prog[4096];
+    snprintf(prog, sizeof prog, "%s", argv[i]);
+    /* without %p the name is known now, before the program could make it */
+    int existed = mt_output_expand(abs_out, basename(prog), 0, path, sizeof path) == 0 &&
+                  strstr(abs_out, "%p") == NULL && access(path, F_OK) == 0;
+
     child = fork();
     if (child < 0) {
         perror("memtrace: fork");
@@ -170,9 +216,10 @@ int main(int argc, char **argv)
             perror("memtrace: waitpid");
             return 2;
         }
-    char prog[4096];
-    snprintf(prog, sizeof prog, "%s", argv[i]);
-    if (mt_output_expand(abs_out, basename(prog), (long)child, path, sizeof path) == 0)
+    if (mt_output_expand(abs_out, basename(prog), (long)child, path, sizeof path) < 0 ||
+        access(path, F_OK) != 0)
+        fprintf(stderr, "memtrace: no trace was written to %s\n", path);
+    else if (is_this_run(path, child, started_ns, existed))
         record_end(path, status);
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);

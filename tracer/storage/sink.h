@@ -44,9 +44,11 @@ void mt_sink_py_code(uint64_t id, const char *filename, const char *qualname, in
                      const void *linetable, size_t len);
 void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint64_t count,
                          const void *blob, size_t len);
-/* kind: MT_COPY_* (format/kinds.h) */
-void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
-                  uint64_t dst, uint64_t bytes, uint64_t pieces, mt_node_id_t stack);
+/* kind: MT_COPY_* (format/kinds.h); copy_ns: the time spent copying (a
+ * gather's pieces' durations summed; end - ts for one copy) */
+void mt_sink_copy(uint64_t ts, uint64_t end, uint64_t copy_ns, uint32_t tid, int kind,
+                  uint64_t src, uint64_t dst, uint64_t bytes, uint64_t pieces,
+                  mt_node_id_t stack);
 /* kind: MT_MAP_* (format/kinds.h); arena: an allocator mapped it for its
  * objects (mappings.anon = 2) */
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,

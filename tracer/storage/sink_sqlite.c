@@ -29,8 +29,8 @@ static const char *const sql[ST_N] = {
     "INSERT OR REPLACE INTO py_code(id, filename, qualname, firstlineno, linetable)"
     " VALUES(?,?,?,?,?)",
     "INSERT INTO alloc_batches(tid, first_ns, last_ns, count, data) VALUES(?,?,?,?,?)",
-    "INSERT INTO copies(ts_ns, end_ns, tid, kind, src, dst, bytes, pieces, stack)"
-    " VALUES(?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO copies(ts_ns, end_ns, tid, kind, src, dst, bytes, pieces, stack, copy_ns)"
+    " VALUES(?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO mappings(ts_ns, tid, kind, addr, size, old_addr, old_size, prot, flags, fd,"
     " anon, stack) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO small_copies(tid, size_class, count, bytes) VALUES(?,?,?,?)",
@@ -310,13 +310,14 @@ void mt_sink_alloc_batch(uint32_t tid, uint64_t first_ns, uint64_t last_ns, uint
     run(ST_BATCH, "iiiib", iv, NULL, blob, len);
 }
 
-void mt_sink_copy(uint64_t ts, uint64_t end, uint32_t tid, int kind, uint64_t src,
-                  uint64_t dst, uint64_t bytes, uint64_t pieces, mt_node_id_t stack)
+void mt_sink_copy(uint64_t ts, uint64_t end, uint64_t copy_ns, uint32_t tid, int kind,
+                  uint64_t src, uint64_t dst, uint64_t bytes, uint64_t pieces,
+                  mt_node_id_t stack)
 {
     int64_t iv[] = {(int64_t)ts, (int64_t)end, tid, (int64_t)src, (int64_t)dst,
-                    (int64_t)bytes, (int64_t)pieces, stack.v};
+                    (int64_t)bytes, (int64_t)pieces, stack.v, (int64_t)copy_ns};
     const char *tv[] = {mt_kind_name(MT_KINDS_COPY, kind)};
-    run(ST_COPY, "iiitiiiii", iv, tv, NULL, 0);
+    run(ST_COPY, "iiitiiiiii", iv, tv, NULL, 0);
 }
 
 void mt_sink_mapping(uint64_t ts, uint32_t tid, int kind, uint64_t addr, uint64_t size,

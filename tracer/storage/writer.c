@@ -108,12 +108,12 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
     case MT_RAW_FREE: push_alloc(b, t, r, MT_EV_FREE); break;
     case MT_RAW_REALLOC: push_alloc(b, t, r, MT_EV_REALLOC); break;
     case MT_RAW_COPY:
-        mt_sink_copy(r->ts, r->aux2, b->tid, r->sub, r->aux, r->addr, r->size, 1,
-                     mt_trie_node_of(r->stack));
+        mt_sink_copy(r->ts, r->aux2, r->aux2 > r->ts ? r->aux2 - r->ts : 0, b->tid, r->sub,
+                     r->aux, r->addr, r->size, 1, mt_trie_node_of(r->stack));
         break;
     case MT_RAW_GATHER:
-        mt_sink_copy(r->ts, r->aux2, b->tid, MT_COPY_GATHER, r->aux, r->addr, r->size, r->n,
-                     mt_trie_node_of(r->stack));
+        mt_sink_copy(r->ts, r->aux2, r->aux3, b->tid, MT_COPY_GATHER, r->aux, r->addr, r->size,
+                     r->n, mt_trie_node_of(r->stack));
         break;
     case MT_RAW_MMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MMAP, r->addr, r->size, 0, 0,
@@ -123,6 +123,12 @@ static void handle(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r)
     case MT_RAW_MUNMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MUNMAP, r->addr, r->size, 0, 0, 0, 0, -1, 0,
                         (mt_node_id_t){0});
+        break;
+    case MT_RAW_PROTECT:
+        mt_sink_mapping(r->ts, b->tid, r->sub, r->addr, r->size, 0, 0,
+                        r->sub == MT_MAP_MPROTECT ? (int)r->aux : 0,
+                        r->sub == MT_MAP_MADVISE ? (int)r->aux : 0, -1, 0,
+                        mt_trie_node_of(r->stack));
         break;
     case MT_RAW_MREMAP:
         mt_sink_mapping(r->ts, b->tid, MT_MAP_MREMAP, r->addr, r->size, r->aux, r->aux2, 0, 0,

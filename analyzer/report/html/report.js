@@ -25,7 +25,8 @@
     return e;
   }
 
-  /* the same units as the text report: 1024-based, three digits */
+  /* format/size.h's mt_size_text, the one way sizes are shown: 1024-based,
+   * three significant digits */
   function fmtBytes(n) {
     var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
     while (n >= 1024 && i < 4) { n /= 1024; i++; }
@@ -483,7 +484,8 @@
 
   // ---- tables ----
 
-  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena'];
+  var MAPS = ['heap block', 'anonymous mapping', 'file mapping', 'allocator arena',
+              'reserved address space'];
 
   function ownerText(o) {
     return fmtBytes(o.b) + ' ' + MAPS[o.map] + ' allocated at ' + caller(o.s);
@@ -532,33 +534,36 @@
   }
 
   function tables() {
+    /* one row per group: like copies (kind, code, source, destination) */
+    function when(g) { return g.count > 1 ? fmtNs(g.t0) + ' - ' + fmtNs(g.t1) : fmtNs(g.t0); }
     var t = document.getElementById('copies-table');
-    document.getElementById('copies-note').textContent = D.copies.length ?
-      D.copies.length + ' of ' + D.totals.copies + ' copies of at least the copy threshold, ' +
-      'largest first; open a cell for its whole stack.' : 'No large copies.';
-    if (D.copies.length)
-      heading(t, ['kind', 'bytes', 'pieces', 'at', 'took', 'copied by', 'from', 'into']);
-    D.copies.forEach(function (c, i) {
-      var tr = row(t, [c.k, fmtBytes(c.b), c.n, fmtNs(c.t), fmtNs(c.d), stackCell(c.s),
+    var G = D.copy_groups;
+    document.getElementById('copies-note').textContent = G.length ?
+      D.totals.copies + ' copies of at least the copy threshold in ' + D.copy_group_count +
+      ' groups of like copies, largest first; open a cell for its whole stack.' :
+      'No large copies.';
+    if (G.length)
+      heading(t, ['kind', 'copies', 'bytes', 'pieces', 'at', 'copying', 'copied by', 'from',
+                  'into']);
+    G.forEach(function (c) {
+      var tr = row(t, [c.k, c.count, fmtBytes(c.b), c.n, when(c), fmtNs(c.d), stackCell(c.s),
                        c.from ? stackCell(c.from.s, fmtBytes(c.from.b) + ' ' + MAPS[c.from.map] +
                                           ' from ') : 'not a live allocation',
                        c.to ? stackCell(c.to.s, fmtBytes(c.to.b) + ' ' + MAPS[c.to.map] +
                                         ' from ') : 'not a live allocation']);
-      link(tr, 'copy', i);
+      if (c.i !== undefined) link(tr, 'copy', c.i);
     });
     t = document.getElementById('stalls-table');
-    document.getElementById('stalls-note').textContent = D.stalls.length ?
-      D.stalls.length + ' of ' + D.totals.stalls + ' stalls, in time order.' : 'No stalls.';
-    if (D.stalls.length)
-      heading(t, ['at', 'kind', 'took', 'bytes', 'pieces', 'by', 'destination', 'recurs']);
-    D.stalls.forEach(function (s, i) {
+    G = D.stall_groups;
+    document.getElementById('stalls-note').textContent = G.length ?
+      D.totals.stalls + ' stalls in ' + G.length + ' groups, most time spent copying first.' :
+      'No stalls.';
+    if (G.length)
+      heading(t, ['kind', 'stalls', 'at', 'copying', 'bytes', 'by', 'destination']);
+    G.forEach(function (s) {
       var dest = s.k === 'realloc-growth' ? 'grew to ' + fmtBytes(s.block)
                : s.block ? stackCell(s.as, fmtBytes(s.block) + ' from ') : '-';
-      var recurs = s.k === 'accumulator-flush' ?
-        s.occ + ' of ' + s.rec + (s.period ? ', ' + fmtNs(s.period) + ' after the last' : '') +
-        (s.growth ? ', x' + s.growth.toFixed(2) : '') : '';
-      link(row(t, [fmtNs(s.t), s.k, fmtNs(s.d), fmtBytes(s.b), s.n, stackCell(s.s), dest,
-                   recurs]), 'stall', i);
+      row(t, [s.k, s.count, when(s), fmtNs(s.d), fmtBytes(s.b), stackCell(s.s), dest]);
     });
   }
 
