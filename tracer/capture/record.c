@@ -231,7 +231,11 @@ static void protect_event(int kind, void *addr, size_t len, int arg)
     mt_thread_t *t = enter();
     if (!t)
         return;
-    mt_stack_id_t stack = mt_thread_stack(t);
+    /* No stack: a protection change follows the mapping's own (its mmap
+     * has one), and V8 and PartitionAlloc call mprotect from everywhere,
+     * some of it while another thread holds the loader's lock that
+     * unwinding takes (a traced chromium hung there). */
+    mt_stack_id_t stack = {0};
     mt_tbuf_put2(t->buf, &(mt_raw_t){.kind = MT_RAW_PROTECT, .sub = (uint16_t)kind, .ts = mt_now(),
                                      .addr = (uintptr_t)addr, .size = len,
                                      .aux = (uint64_t)(uint32_t)arg, .stack = stack});
