@@ -24,6 +24,9 @@ typedef struct mt_stack_cache {
 } mt_stack_cache_t;
 
 void mt_stacks_init(void);
+/* Fork child, before its first event: the table is empty again (the ids
+ * the parent gave out mean nothing in the child's database). */
+void mt_stacks_after_fork_child(void);
 /* The id of the stack ips[0..depth) whose mt_stack_hash is hash ({0} if
  * the table is full). */
 mt_stack_id_t mt_stack_intern(mt_stack_cache_t *c, uint64_t hash, const uintptr_t *ips,

@@ -10,6 +10,7 @@
 #include "tracer/buffer/registry.h"
 #include "tracer/capture/clock.h"
 #include "tracer/capture/guard.h"
+#include "tracer/capture/stacks.h"
 
 MT_TLS mt_thread_t *mt_my_thread;
 static pthread_key_t exit_key;
@@ -52,6 +53,7 @@ void mt_thread_after_fork_child(void)
     /* The forking thread's state held the parent's open gathers and points
      * at the parent's buffer: leaked, and made afresh on the next event. */
     mt_my_thread = NULL;
+    mt_stacks_after_fork_child();
     mt_buffer_after_fork_child();
     mt_registry_after_fork_child();
 }

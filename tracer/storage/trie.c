@@ -33,7 +33,9 @@ static uint64_t hash(uint32_t parent, uint64_t ip)
 
 static int rehash(void)
 {
-    size_t cap = T.cap ? T.cap * 2 : 1 << 14;
+    /* small at first: a short-lived child (a shell's) has a few hundred
+     * nodes, and each page of a larger table would be one more fault */
+    size_t cap = T.cap ? T.cap * 2 : 1 << 9;
     struct tnode *t = calloc(cap, sizeof *t);
     if (!t)
         return -1;
