@@ -1,6 +1,8 @@
-/* SQLite implementation of sink.h.  WAL with synchronous=OFF: a commit
- * survives the death of the process (the data is in the page cache), which
- * is the crash we must survive; an OS crash we need not. */
+/* SQLite implementation of sink.h.  synchronous=OFF: a commit survives
+ * the death of the process (the data is in the page cache), which is the
+ * crash we must survive; an OS crash we need not.  The journal is kept in
+ * memory until mt_sink_share turns WAL on, so a short-lived process makes
+ * one file and no other (see mt_sink_share). */
 #include "tracer/storage/sink.h"
 
 #include <dirent.h>
@@ -18,6 +20,7 @@
 #include "format/kinds.h"
 #include "format/meta.h"
 #include "format/schema.h"
+#include "gen/schema_image.h"
 #include "tracer/common.h"
 
 enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_REGION,
@@ -43,6 +46,7 @@ static sqlite3 *db;
 static sqlite3_stmt *st[ST_N];
 static char db_path[4096];
 static int failed; /* a write failed: warn once, keep the program running */
+static int wal;    /* the journal is the -wal file (else in memory) */
 
 /* ---- our descriptors ----
  * SQLite opens the database, and later its -wal and -shm, itself; we learn
@@ -150,6 +154,19 @@ static int exec(const char *s)
     return 0;
 }
 
+/* The empty schema is written from its image (mk/schema_image.c): running
+ * it took a good part of a short process's set-up. */
+static int write_image(int fd)
+{
+    if (ftruncate(fd, MT_IMAGE_SIZE) != 0)
+        return -errno;
+    for (size_t i = 0; i < sizeof mt_image_runs / sizeof mt_image_runs[0]; i++)
+        if (pwrite(fd, mt_image_runs[i].bytes, mt_image_runs[i].len, mt_image_runs[i].off) !=
+            (ssize_t)mt_image_runs[i].len)
+            return errno ? -errno : -EIO;
+    return 0;
+}
+
 static int create_file(const char *path, int force)
 {
     if (force) {
@@ -163,13 +180,28 @@ static int create_file(const char *path, int force)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
+    int err = write_image(fd);
     close(fd);
-    return 0;
+    return err;
+}
+
+/* Once per process, before the first connection: no bulk allocation for
+ * the page cache, whose every page SQLite touches at the first read (a
+ * fault each, and in a forked child a copy each: half the faults of a
+ * short process's set-up); pages are allocated as needed instead. */
+static void configure(void)
+{
+    static int done;
+    if (!done)
+        sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0);
+    done = 1;
 }
 
 int mt_sink_open(const char *path, int force, int append)
 {
+    configure();
     failed = 0;
+    wal = 0;
     snprintf(db_path, sizeof db_path, "%s", path);
     if (!append) {
         int err = create_file(path, force);
@@ -190,18 +222,11 @@ int mt_sink_open(const char *path, int force, int append)
         db = NULL;
         return -1;
     }
-    /* synchronous first: switching a new file to WAL under the default
-     * FULL syncs it three times, which dominated the start of a short
-     * process (fork-heavy scripts start hundreds); the schema in one
-     * transaction, not one commit per table. */
-    if (exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;") < 0 || exec("BEGIN") < 0 ||
-        exec(MT_SCHEMA_SQL) < 0 || exec("COMMIT") < 0)
+    /* A new file holds the schema already (its image), as does one
+     * reopened after a failed exec.  The statements are prepared at their
+     * first use: a short process needs half. */
+    if (exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY") < 0)
         goto bad;
-    for (int i = 0; i < ST_N; i++)
-        if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK) {
-            fail(sql[i]);
-            goto bad;
-        }
     return 0;
 bad:
     mt_warn("cannot set up %s; running untraced", path);
@@ -210,6 +235,23 @@ bad:
 }
 
 int mt_sink_begin(void) { return failed ? -1 : exec("BEGIN"); }
+
+/* Every file a process makes costs the file system an inode (ext4 looks
+ * for one not recently deleted, which a fork-heavy script's hundreds of
+ * -wal, -shm and -journal files made slow), so the journal starts in
+ * memory: the database is the only file.  That journal does not survive
+ * a kill in the middle of a commit, so a process that lives on, or whose
+ * trace is read while it runs, goes to WAL: commits are then atomic
+ * whenever the process dies, and readers never block the writer. */
+int mt_sink_share(void)
+{
+    if (failed || wal)
+        return failed ? -1 : 0;
+    if (exec("PRAGMA journal_mode=WAL") < 0)
+        return -1;
+    wal = 1;
+    return 0;
+}
 int mt_sink_commit(void)
 {
     if (failed)
@@ -227,8 +269,11 @@ void mt_sink_close(void)
         sqlite3_finalize(st[i]);
         st[i] = NULL;
     }
-    if (!failed)
-        sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+    /* out of WAL, so the file is self-contained (no -wal, no -shm), with
+     * the header rewritten under a journal in memory: no -journal either */
+    if (!failed && wal)
+        sqlite3_exec(db, "PRAGMA journal_mode=MEMORY", NULL, NULL, NULL);
+    wal = 0;
     forget_fds();
     sqlite3_close(db);
     db = NULL;
@@ -241,6 +286,10 @@ static void run(int which, const char *fmt, const int64_t *iv, const char *const
 {
     if (failed || !db)
         return;
+    if (!st[which] && sqlite3_prepare_v2(db, sql[which], -1, &st[which], NULL) != SQLITE_OK) {
+        fail(sql[which]);
+        return;
+    }
     sqlite3_stmt *s = st[which];
     int ii = 0, ti = 0;
     for (int k = 0; fmt[k]; k++) {
