@@ -21,11 +21,6 @@ typedef struct mt_node_id {
 int mt_sink_open(const char *path, int force, int append);
 int mt_sink_begin(void);
 int mt_sink_commit(void);
-/* Between transactions: from now on every commit is atomic even if the
- * process dies mid-way, and other processes may read the database while
- * it is written (WAL).  Until then a commit is quicker but not safe
- * against a kill in its middle. */
-int mt_sink_share(void);
 /* Closes the database; after a clean close the file is one self-contained
  * file (no -wal beside it). */
 void mt_sink_close(void);

@@ -1,8 +1,7 @@
 /* SQLite implementation of sink.h.  synchronous=OFF: a commit survives
  * the death of the process (the data is in the page cache), which is the
- * crash we must survive; an OS crash we need not.  The journal is kept in
- * memory until mt_sink_share turns WAL on, so a short-lived process makes
- * one file and no other (see mt_sink_share). */
+ * crash we must survive; an OS crash we need not.  WAL: a commit is
+ * atomic whenever the process dies, and readers never block the writer. */
 #include "tracer/storage/sink.h"
 
 #include <dirent.h>
@@ -22,6 +21,7 @@
 #include "format/schema.h"
 #include "gen/schema_image.h"
 #include "tracer/common.h"
+#include "tracer/storage/sqlmem.h"
 
 enum { ST_META, ST_THREAD, ST_MODULE, ST_NODE, ST_CODE, ST_BATCH, ST_COPY, ST_MAP, ST_SMALL, ST_REGION,
       ST_REGION_END, ST_N };
@@ -46,7 +46,6 @@ static sqlite3 *db;
 static sqlite3_stmt *st[ST_N];
 static char db_path[4096];
 static int failed; /* a write failed: warn once, keep the program running */
-static int wal;    /* the journal is the -wal file (else in memory) */
 
 /* ---- our descriptors ----
  * SQLite opens the database, and later its -wal and -shm, itself; we learn
@@ -135,6 +134,7 @@ void mt_sink_abandon(void)
     for (int i = 0; i < ST_N; i++)
         st[i] = NULL;
     db = NULL;
+    mt_sqlmem_after_fork_child();
 }
 
 static void fail(const char *what)
@@ -154,8 +154,8 @@ static int exec(const char *s)
     return 0;
 }
 
-/* The empty schema is written from its image (mk/schema_image.c): running
- * it took a good part of a short process's set-up. */
+/* The empty schema is written from its image (mk/schema_image.c), in WAL
+ * mode already: running it took a good part of a short process's set-up. */
 static int write_image(int fd)
 {
     if (ftruncate(fd, MT_IMAGE_SIZE) != 0)
@@ -185,15 +185,19 @@ static int create_file(const char *path, int force)
     return err;
 }
 
-/* Once per process, before the first connection: no bulk allocation for
- * the page cache, whose every page SQLite touches at the first read (a
- * fault each, and in a forked child a copy each: half the faults of a
- * short process's set-up); pages are allocated as needed instead. */
+/* Once per process, before the first connection: memory of our own
+ * (sqlmem.h), and no bulk allocation for the page cache or the lookaside,
+ * whose every page SQLite touches at once (a fault each, and in a forked
+ * child a copy each: half the faults of a short process's set-up); the
+ * blocks are allocated as needed instead. */
 static void configure(void)
 {
     static int done;
-    if (!done)
+    if (!done) {
+        mt_sqlmem_install();
         sqlite3_config(SQLITE_CONFIG_PAGECACHE, (void *)NULL, 0, 0);
+        sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 0, 0);
+    }
     done = 1;
 }
 
@@ -201,7 +205,6 @@ int mt_sink_open(const char *path, int force, int append)
 {
     configure();
     failed = 0;
-    wal = 0;
     snprintf(db_path, sizeof db_path, "%s", path);
     if (!append) {
         int err = create_file(path, force);
@@ -222,10 +225,11 @@ int mt_sink_open(const char *path, int force, int append)
         db = NULL;
         return -1;
     }
-    /* A new file holds the schema already (its image), as does one
-     * reopened after a failed exec.  The statements are prepared at their
-     * first use: a short process needs half. */
-    if (exec("PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY") < 0)
+    /* A new file holds the schema already and is in WAL mode (its image);
+     * one reopened after a failed exec has the schema.  The statements are
+     * prepared at their first use: a short process needs half. */
+    if (exec(append ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL" : "PRAGMA synchronous=OFF") <
+        0)
         goto bad;
     return 0;
 bad:
@@ -236,22 +240,6 @@ bad:
 
 int mt_sink_begin(void) { return failed ? -1 : exec("BEGIN"); }
 
-/* Every file a process makes costs the file system an inode (ext4 looks
- * for one not recently deleted, which a fork-heavy script's hundreds of
- * -wal, -shm and -journal files made slow), so the journal starts in
- * memory: the database is the only file.  That journal does not survive
- * a kill in the middle of a commit, so a process that lives on, or whose
- * trace is read while it runs, goes to WAL: commits are then atomic
- * whenever the process dies, and readers never block the writer. */
-int mt_sink_share(void)
-{
-    if (failed || wal)
-        return failed ? -1 : 0;
-    if (exec("PRAGMA journal_mode=WAL") < 0)
-        return -1;
-    wal = 1;
-    return 0;
-}
 int mt_sink_commit(void)
 {
     if (failed)
@@ -270,10 +258,12 @@ void mt_sink_close(void)
         st[i] = NULL;
     }
     /* out of WAL, so the file is self-contained (no -wal, no -shm), with
-     * the header rewritten under a journal in memory: no -journal either */
-    if (!failed && wal)
+     * the header rewritten under a journal in memory: each file a process
+     * makes costs an inode (ext4 looks for one not recently deleted, which
+     * a fork-heavy script's hundreds of -wal, -shm and -journal files made
+     * slow), and this one would be made and deleted at once */
+    if (!failed)
         sqlite3_exec(db, "PRAGMA journal_mode=MEMORY", NULL, NULL, NULL);
-    wal = 0;
     forget_fds();
     sqlite3_close(db);
     db = NULL;

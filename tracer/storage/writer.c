@@ -49,7 +49,6 @@ typedef struct {
 static struct {
     pthread_t thread;
     int running, opened, lazy, failed, force;
-    int share; /* mt_writer_commit's: the trace is read while it runs */
     char path[4096];
     pthread_mutex_t work;
     pthread_mutex_t wake_lock;
@@ -256,8 +255,8 @@ static void drain(int commit, uint64_t begin)
         }
     }
     uint64_t now = mt_now();
-    int due = begin && now - W.last_commit + (now - begin) >= COMMIT_NS;
-    commit |= due;
+    if (!commit && begin)
+        commit = now - W.last_commit + (now - begin) >= COMMIT_NS;
     for (size_t i = 0; commit && i < n; i++) {
         if (W.list[i]->wstate) {
             flush_allocs(W.list[i], W.list[i]->wstate);
@@ -268,11 +267,6 @@ static void drain(int commit, uint64_t begin)
     if (commit) {
         mt_meta_write_progress(mt_now());
         mt_sink_commit();
-        /* a process that lives on, or whose trace is read while it runs,
-         * needs commits a kill cannot tear (sink.h); one that ends before
-         * its first commit is due never pays for the -wal and -shm */
-        if (due || W.share)
-            mt_sink_share();
         mt_sink_begin();
         W.last_commit = mt_now();
     }
@@ -397,10 +391,8 @@ void mt_writer_stop(int exit_kind, int status)
 void mt_writer_commit(void)
 {
     pthread_mutex_lock(&W.work);
-    W.share = 1;
     if (W.running)
         drain(1, 0);
-    W.share = 0;
     pthread_mutex_unlock(&W.work);
 }
 
