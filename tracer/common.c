@@ -17,6 +17,13 @@ void *mt_map(size_t len, int noreserve)
     return r < 0 && r > -4096 ? NULL : (void *)r;
 }
 
+void *mt_map_hot(size_t len)
+{
+    long r = syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return r < 0 && r > -4096 ? NULL : (void *)r;
+}
+
 void mt_unmap(void *p, size_t len)
 {
     if (p)

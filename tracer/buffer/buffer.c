@@ -40,7 +40,7 @@ static mt_seg_t *seg_new(void)
     }
     pthread_mutex_unlock(&pool_lock);
     if (!s)
-        s = mt_map(sizeof *s, 0);
+        s = mt_map_hot(sizeof *s);
     if (s)
         atomic_store_explicit(&s->next, NULL, memory_order_relaxed);
     return s;
@@ -119,7 +119,7 @@ uint64_t mt_buffer_waits(void) { return atomic_load(&waits); }
 
 mt_tbuf_t *mt_tbuf_new(uint32_t tid, uint64_t first_ts)
 {
-    mt_tbuf_t *b = mt_map(sizeof *b, 0);
+    mt_tbuf_t *b = mt_map_hot(sizeof *b);
     if (!b)
         return NULL;
     b->wseg = b->rseg = seg_new();
