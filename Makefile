@@ -22,7 +22,7 @@ DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-d
         gdb python3.11-dbg python3-pytest python3-numpy
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all deps check demo bench reports clean install uninstall
+.PHONY: all deps check demo bench soak reports clean install uninstall
 all: deps
 
 deps: $(DEPS_STAMP)
