@@ -6,8 +6,10 @@
 #define MT_FORMAT_SCHEMA_H
 
 /* 1: the first format.  2: Python frames (py_code), and what the open
- * issues of this version add; readers accept 1 and 2. */
-#define MT_SCHEMA_VERSION 2
+ * issues of this version add.  3: alloc_batches coded "MTB2" (format/batch.c:
+ * frees as references to their allocation, addresses as ranks among those
+ * freed last).  Readers accept 1 to 3. */
+#define MT_SCHEMA_VERSION 3
 
 /* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin);
  * meta.clock says whether they were read from the vDSO ("monotonic") or from
@@ -25,6 +27,7 @@
  * stack_nodes   the call-stack trie.
  * alloc_batches allocation events (malloc & co, free, realloc) of one thread,
  *               in time order, compressed (format/batch.h is the codec;
+ *               each batch decodes on its own;
  *               format/kinds.h the kinds).
  * alloc_events a view of every allocation event (batch, tid, ts_ns, kind
  *               alloc|free|realloc, addr, size, old_addr, stack); it needs the
