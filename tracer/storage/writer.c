@@ -461,6 +461,12 @@ int mt_writer_fork_child(const char *path)
     pthread_cond_init(&W.wake, NULL);
     mt_sink_abandon();
     W.running = W.opened = W.failed = 0;
+    /* the parent's spare arrays and snapshot are left to it, not reused:
+     * each page of theirs we wrote would be copied (its encoder is kept:
+     * a new one faults in more pages than the few the child copies) */
+    W.spares = 0;
+    W.list = NULL;
+    W.cap_list = 0;
     mt_trie_reset();
     mt_modules_reset();
     mt_regions_reset();
