@@ -324,7 +324,8 @@ END_TEST
  * children makes 64 of its own and exits, and writes its own complete
  * trace.  Natively 26 faults per child; traced 335 before its stack table,
  * trie and SQLite's memory stopped writing into pages it shares with the
- * parent, and its database stopped running the schema; 245 since (260 with main's batch encoder, MTB2). */
+ * parent, and its database stopped running the schema; 245 since, 260
+ * with main's batch encoder (MTB2). */
 START_TEST(fork_children_cheap)
 {
     char *dir = th_tempdir();
