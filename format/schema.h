@@ -56,6 +56,21 @@
  *               they nest per thread (depth 0 outermost, parent the
  *               enclosing region's id or 0); end_ns is NULL while the
  *               region is open (or was never ended).
+ * tree          (schema 2) the process tree of a `memtrace run`, written by the
+ *               launcher into the top database only when the run ends (empty
+ *               elsewhere; absent when the tracer was preloaded by hand): one
+ *               row per database of the run, the top one first (id 1,
+ *               parent 0).  parent is the row of the process image this one
+ *               came from: an image of the same pid is the one it exec'd
+ *               from, another pid's the one that forked it (or that forked
+ *               the untraced child that exec'd it, under --follow exec).
+ *               pid and ppid as the image's meta holds them; db is the
+ *               file's name relative to the top database's directory
+ *               (absolute when elsewhere); command, exit_kind (NULL: killed
+ *               or still running when the run ended), exit_status and
+ *               exit_signal from its meta (-1 unknown; the launcher's own
+ *               wait for the last image of the launched pid);
+ *               start_realtime_ns its meta's, which orders the rows.
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
 
 /* X(table, required, "columns"): required tables must exist for a reader
@@ -96,8 +111,12 @@
     X(regions, 0,                                                                          \
       "id INTEGER PRIMARY KEY, tid INTEGER NOT NULL, parent INTEGER NOT NULL,"             \
       " depth INTEGER NOT NULL, name TEXT NOT NULL, begin_ns INTEGER NOT NULL,"            \
-      " end_ns INTEGER")
-
+      " end_ns INTEGER")                                                                  \
+    X(tree, 0,                                                                             \
+      "id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, pid INTEGER NOT NULL,"             \
+      " ppid INTEGER NOT NULL, db TEXT NOT NULL, command TEXT, exit_kind TEXT,"            \
+      " exit_status INTEGER NOT NULL, exit_signal INTEGER NOT NULL,"                       \
+      " start_realtime_ns INTEGER NOT NULL")
 
 /* The view over the extension's eponymous table (format/sqlext.c). */
 #define MT_ALLOC_EVENTS_VTAB "mt_alloc_events"

@@ -18,6 +18,7 @@
 #include "format/meta.h"
 #include "tracer/config.h"
 #include "tracer/launcher/cli.h"
+#include "tracer/launcher/tree.h"
 
 static void usage(void)
 {
@@ -230,6 +231,7 @@ int main(int argc, char **argv)
             if (value[s])
                 setenv(mt_setting_var((mt_setting_t)s), value[s], 1);
         unsetenv(MT_ENV_ROOT_PID);
+        unsetenv(MT_ENV_TRACED_PARENT);
         execvp(argv[i], argv + i);
         fprintf(stderr, "memtrace: cannot run %s: %s\n", argv[i], strerror(errno));
         _exit(127);
@@ -249,8 +251,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "memtrace: no trace was written to %s\n", path);
     else if (is_this_run(path, child, started_ns, existed)) {
         record_end(path, status);
-        if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0)
+        mt_tree_t tree;
+        int found = mt_tree_find(abs_out, path, started_ns, &tree) == 0;
+        if (found) {
+            /* the launcher's wait saw the end of the last image: a shim's
+             * top database only exec'd */
+            size_t last = mt_tree_program(&tree, child);
+            mt_tree_row_t *r = &tree.row[last];
+            if (last)
+                record_end(r->path, status);
+            r->exit_status = WIFSIGNALED(status) ? -1 : WEXITSTATUS(status);
+            r->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+            if (WIFSIGNALED(status)) {
+                free(r->exit_kind);
+                r->exit_kind = strdup(mt_kind_name(MT_KINDS_EXIT, MT_EXIT_SIGNAL));
+            }
+            mt_tree_write(path, &tree);
+        }
+        if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0) {
             mt_launch_summary(path, shown);
+            if (found && tree.n > 1)
+                mt_launch_summary_children(tree.n - 1, out, shown);
+        }
+        if (found)
+            mt_tree_free(&tree);
     }
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
