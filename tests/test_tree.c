@@ -330,6 +330,53 @@ START_TEST(tree_refuses_bad_input)
 }
 END_TEST
 
+/* A shell that execs the program, as pyenv's shim ends: the tree and the
+ * closing lines point at the program's image, not the shell's. */
+START_TEST(tree_follows_a_shim_to_the_program)
+{
+    char *dir = th_tempdir(), db[256], exec_cmd[512], line[4096];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    snprintf(exec_cmd, sizeof exec_cmd, "exec %s", FORKTREE);
+    char *argv[] = {MEMTRACE, "run", "-o", db, "--", "/bin/sh", "-c", exec_cmd, NULL};
+    ck_assert_int_eq(run(argv), 0);
+    /* sh, forktree (the same pid) and its 5 children's traces */
+    ck_assert_int_eq(th_count_files(dir, "run.db"), 7);
+    mtr_tree_t t;
+    build(db, &t);
+    ck_assert_int_eq(t.n, 7);
+    ck_assert_int_eq(t.program, 1);
+    const mtr_proc_t *prog = &t.p[1];
+    ck_assert(prog->exec);
+    ck_assert_int_eq(prog->pid, t.p[0].pid);
+    ck_assert_str_eq(prog->command, FORKTREE);
+    ck_assert_str_eq(t.p[0].exit_kind, "exec");
+    ck_assert_int_eq(prog->exit_status, 0);
+    char progdb[300];
+    snprintf(progdb, sizeof progdb, "run.db.%lld", (long long)prog->pid);
+    ck_assert_str_eq(prog->db, progdb);
+    /* the forktree's children hang from its image, not from the shell's */
+    for (size_t i = 2; i < t.n; i++)
+        ck_assert_int_ne(t.p[i].parent, 1);
+    mtr_tree_free(&t);
+    /* the closing lines end with the program's trace */
+    snprintf(line, sizeof line,
+             " (memtrace-report tree %s)\n"
+             "memtrace: the program exec'd into %s, traced in %s/%s\n",
+             db, FORKTREE, dir, progdb);
+    HAS(err, "memtrace: 6 more traces, of child processes and exec'd programs: ");
+    size_t n = strlen(err), k = strlen(line);
+    ck_assert_msg(n >= k && !strcmp(err + n - k, line), "%s does not end with %s", err, line);
+
+    /* --follow none: the shell and the program it exec'd, nothing else */
+    char *dir2 = th_tempdir(), db2[256];
+    snprintf(db2, sizeof db2, "%s/run.db", dir2);
+    char *none[] = {MEMTRACE, "run", "-q", "--follow", "none", "-o", db2, "--", "/bin/sh", "-c",
+                    exec_cmd, NULL};
+    ck_assert_int_eq(run(none), 0);
+    ck_assert_int_eq(th_count_files(dir2, "run.db"), 2);
+}
+END_TEST
+
 /* ---- Python ---- */
 
 static void write_script(const char *path, const char *text)
@@ -443,6 +490,7 @@ Suite *tree_suite(void)
     tcase_add_test(t, report_says_a_trace_has_children);
     tcase_add_test(t, tree_summarizes_every_process);
     tcase_add_test(t, tree_refuses_bad_input);
+    tcase_add_test(t, tree_follows_a_shim_to_the_program);
     tcase_add_test(t, tree_of_a_pool_of_four);
     tcase_add_test(t, tree_of_pyenvs_shim_points_at_python);
     suite_add_tcase(s, t);

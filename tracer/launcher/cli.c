@@ -207,3 +207,11 @@ void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown)
                     " (memtrace-report tree %s)\n",
             n, n == 1 ? "" : "s", glob, shown);
 }
+
+void mt_launch_summary_program(const char *command, const char *db, const char *shown)
+{
+    const char *slash = strrchr(shown, '/'), *name = strrchr(db, '/');
+    fprintf(stderr, "memtrace: the program exec'd into %s, traced in %.*s%s\n",
+            command ? command : "?", slash ? (int)(slash - shown + 1) : 0, shown,
+            name ? name + 1 : db);
+}

@@ -23,5 +23,8 @@ void mt_launch_summary(const char *db, const char *shown);
  * (memtrace-report tree run.db)", the glob made from the template as the
  * user wrote it (tmpl). */
 void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown);
+/* When the program exec'd (a shim): "memtrace: the program exec'd into
+ * COMMAND, traced in DB", DB named beside shown as the user wrote it. */
+void mt_launch_summary_program(const char *command, const char *db, const char *shown);
 
 #endif

@@ -272,6 +272,9 @@ int main(int argc, char **argv)
             mt_launch_summary(path, shown);
             if (found && tree.n > 1)
                 mt_launch_summary_children(tree.n - 1, out, shown);
+            size_t last = found ? mt_tree_program(&tree, child) : 0;
+            if (last) /* which of them is the program: a shim's top only exec'd */
+                mt_launch_summary_program(tree.row[last].command, tree.row[last].path, shown);
         }
         if (found)
             mt_tree_free(&tree);
