@@ -395,17 +395,26 @@ START_TEST(tree_of_a_pool_of_four)
     }
     char *dir = th_tempdir(), db[256], script[256], cmd[512];
     snprintf(script, sizeof script, "%s/pool.py", dir);
+    /* every worker waits for the others before any works, so each has run
+     * (and allocated) however the machine schedules them; close and join
+     * let them exit rather than be terminated */
     write_script(script, "import multiprocessing as mp\n"
+                         "def ready(barrier):\n"
+                         "    barrier.wait(60)\n"
                          "def work(n):\n"
                          "    return len(bytearray(n * 4096))\n"
                          "if __name__ == '__main__':\n"
-                         "    with mp.Pool(4) as p:\n"
-                         "        print(sum(p.map(work, range(32))))\n");
+                         "    barrier = mp.Barrier(4)\n"
+                         "    pool = mp.Pool(4, initializer=ready, initargs=(barrier,))\n"
+                         "    print(sum(pool.map(work, range(32))))\n"
+                         "    pool.close()\n"
+                         "    pool.join()\n");
     snprintf(db, sizeof db, "%s/pool.db", dir);
     char *argv[] = {MEMTRACE, "run", "-q", "-o", db, "--", DEBIAN_PYTHON, script, NULL};
     ck_assert_int_eq(run(argv), 0);
-    /* Debian's 3.11 starts a Pool's workers by fork: no resource tracker,
-     * no fork server, so the parent and its 4 workers */
+    /* Debian's 3.11 starts a Pool's workers by fork: no resource tracker
+     * (a fork context's semaphores are unlinked at once), no fork server,
+     * so the parent and its 4 workers */
     ck_assert_int_eq(th_count_files(dir, "pool.db"), 5);
     mtr_tree_t t;
     build(db, &t);
@@ -419,6 +428,8 @@ START_TEST(tree_of_a_pool_of_four)
         ck_assert(!t.p[i].exec);
         ck_assert_int_eq(t.p[i].ppid, t.p[0].pid);
         ck_assert_int_eq(t.p[i].depth, 1);
+        ck_assert_str_eq(t.p[i].exit_kind, "_exit"); /* multiprocessing's os._exit */
+        ck_assert_int_eq(t.p[i].exit_status, 0);
     }
     ck_assert_int_eq(t.program, 0);
     mtr_tree_free(&t);
