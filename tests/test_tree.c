@@ -211,6 +211,26 @@ END_TEST
 
 /* ---- memtrace-report ---- */
 
+START_TEST(help_lists_follow_and_tree)
+{
+    char *launcher[] = {MEMTRACE, "--help", NULL};
+    ck_assert_int_eq(run(launcher), 0);
+    HAS(out, "  --follow MODE ");
+    HAS(out, "(default: all; MEMTRACE_FOLLOW)\n");
+    char *top[] = {REPORT, "--help", NULL};
+    run(top);
+    HAS(out, "|tree]");
+    char *tree[] = {REPORT, "tree", "--help", NULL};
+    ck_assert_int_eq(run(tree), 0);
+    ck_assert_str_eq(err, "");
+    HAS(out, "usage: memtrace-report tree RUN.db [OPTIONS]\n");
+    HAS(out, "  --json ");
+    HAS(out, "  --stall-ms MS ");
+    ck_assert_ptr_null(strstr(out, "--region")); /* a region is one process's */
+    ck_assert_ptr_null(strstr(out, "--top"));
+}
+END_TEST
+
 START_TEST(report_says_a_trace_has_children)
 {
     char *dir = th_tempdir(), db[256], line[512];
@@ -498,6 +518,7 @@ Suite *tree_suite(void)
     tcase_add_test(t, follow_all_records_the_whole_tree);
     tcase_add_test(t, follow_exec_skips_bare_forks);
     tcase_add_test(t, follow_none_writes_one_database);
+    tcase_add_test(t, help_lists_follow_and_tree);
     tcase_add_test(t, report_says_a_trace_has_children);
     tcase_add_test(t, tree_summarizes_every_process);
     tcase_add_test(t, tree_refuses_bad_input);
