@@ -21,6 +21,10 @@
     /* the nearest traced process this one descends from (its parent when   \
      * that is traced; through untraced ones under --follow exec) */         \
     X(TRACED_PARENT, "traced_parent", INT, -1)                                 \
+    /* realtime ns of the fork that made this process (a forked child's    \
+     * database opens at its first commit, perhaps after its parent exec'd \
+     * another image); absent for an image that exec'd */                  \
+    X(FORK_REALTIME_NS, "fork_realtime_ns", INT, -1)                           \
     X(START_REALTIME_NS, "start_realtime_ns", INT, 0)                          \
     X(START_NS, "start_ns", INT, 0)            /* the origin of times */       \
     X(END_NS, "end_ns", INT, 0)                /* the last commit */           \

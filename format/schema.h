@@ -62,8 +62,10 @@
  *               row per database of the run, the top one first (id 1,
  *               parent 0).  parent is the row of the process image this one
  *               came from: an image of the same pid is the one it exec'd
- *               from, another pid's the one that forked it (or that forked
- *               the untraced child that exec'd it, under --follow exec).
+ *               from, another pid's the one that forked it (running at
+ *               meta fork_realtime_ns), or that forked the untraced child
+ *               that exec'd it (meta traced_parent, under --follow exec).
+ *               Rows are in start order, so a parent may follow its child.
  *               pid and ppid as the image's meta holds them; db is the
  *               file's name relative to the top database's directory
  *               (absolute when elsewhere); command, exit_kind (NULL: killed

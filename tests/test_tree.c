@@ -209,6 +209,30 @@ START_TEST(follow_none_writes_one_database)
 }
 END_TEST
 
+/* A child forked just before its parent exec'd, whose database opened only
+ * after the parent's next image started: it hangs from the image that
+ * forked it (meta fork_realtime_ns), not from the one running when its
+ * trace began. */
+START_TEST(fork_hangs_from_the_image_that_forked_it)
+{
+    char *dir = th_tempdir(), db[256];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {MEMTRACE, "run", "-q", "-o", db, "--", FORKTREE, "racefork", NULL};
+    ck_assert_int_eq(run(argv), 0);
+    ck_assert_int_eq(th_count_files(dir, "run.db"), 3);
+    sqlite3 *d = th_open(db);
+    /* row 1 forked C and exec'd racefork2; C started after racefork2 */
+    ck_assert_int_eq(th_int(d, "SELECT count(*) FROM tree c, tree p WHERE c.pid = p.pid"
+                               " AND c.parent = 1 AND p.id = 1 AND c.command LIKE '%% racefork2 %%'"),
+                     1);
+    ck_assert_int_eq(th_int(d, "SELECT count(*) FROM tree c, tree e WHERE c.parent = 1"
+                               " AND c.pid != e.pid AND e.parent = 1 AND e.pid = c.ppid"
+                               " AND c.start_realtime_ns > e.start_realtime_ns"),
+                     1);
+    sqlite3_close(d);
+}
+END_TEST
+
 /* ---- memtrace-report ---- */
 
 START_TEST(help_lists_follow_and_tree)
@@ -518,6 +542,7 @@ Suite *tree_suite(void)
     tcase_add_test(t, follow_all_records_the_whole_tree);
     tcase_add_test(t, follow_exec_skips_bare_forks);
     tcase_add_test(t, follow_none_writes_one_database);
+    tcase_add_test(t, fork_hangs_from_the_image_that_forked_it);
     tcase_add_test(t, help_lists_follow_and_tree);
     tcase_add_test(t, report_says_a_trace_has_children);
     tcase_add_test(t, tree_summarizes_every_process);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/kinds.h"
@@ -142,7 +143,13 @@ static int load_output(const char *out)
     return 0;
 }
 
-void mt_config_forked(void) { mt_cfg.traced_parent = (long)getppid(); }
+void mt_config_forked(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    mt_cfg.traced_parent = (long)getppid();
+    mt_cfg.fork_realtime_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
 
 int mt_config_load(void)
 {
@@ -151,6 +158,7 @@ int mt_config_load(void)
     mt_cfg.force = flag_on(MT_SET_FORCE, 0);
     const char *tp = getenv(MT_ENV_TRACED_PARENT);
     mt_cfg.traced_parent = tp ? strtol(tp, NULL, 10) : -1;
+    mt_cfg.fork_realtime_ns = -1;
     mt_cfg.python = flag_on(MT_SET_PYTHON, 1);
     /* before main, so the interpreter reads it when it starts */
     if (flag_on(MT_SET_PYTHON_ALLOCATORS, 0))

@@ -70,6 +70,7 @@ typedef struct mt_config {
     int python; /* take CPython's frames */
     int follow; /* MT_FOLLOW_* (format/kinds.h) */
     long traced_parent; /* MT_ENV_TRACED_PARENT as inherited, -1 when absent */
+    int64_t fork_realtime_ns; /* a traced fork child's fork, -1 in an exec'd image */
 } mt_config_t;
 
 /* Written only by mt_config_load (and mt_config_forked). */
@@ -78,7 +79,8 @@ extern mt_config_t mt_cfg;
 /* Reads the environment into mt_cfg; on a bad setting prints one line and
  * returns -1 (the program then runs untraced). */
 int mt_config_load(void);
-/* In a traced fork child: its traced parent is the process that forked it. */
+/* In a traced fork child: its traced parent is the process that forked it,
+ * now. */
 void mt_config_forked(void);
 
 const char *mt_setting_var(mt_setting_t s);

@@ -56,11 +56,14 @@ static int read_row(const char *path, mt_tree_row_t *row)
     row->pid = meta_int(db, MT_META_PID);
     row->ppid = meta_int(db, MT_META_PPID);
     row->traced_parent = meta_int(db, MT_META_TRACED_PARENT);
+    row->born_ns = meta_int(db, MT_META_FORK_REALTIME_NS);
     row->start_ns = meta_int(db, MT_META_START_REALTIME_NS);
     row->command = meta_text(db, MT_META_COMMAND);
     row->exit_kind = meta_text(db, MT_META_EXIT_KIND);
     row->exit_status = meta_int(db, MT_META_EXIT_STATUS);
     row->exit_signal = meta_int(db, MT_META_EXIT_SIGNAL);
+    if (row->born_ns < 0)
+        row->born_ns = row->start_ns;
     sqlite3_close(db);
     if (row->pid < 0) {
         free(row->command);
@@ -166,16 +169,17 @@ static int by_start(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-/* The row of pid's image that was running at row i's start: the latest
- * that started before it, else (a forked child's database opens at its
- * first commit, which may follow its parent's) the first at all; 0 none. */
+/* The row of pid's image that was running when row i came to be (its
+ * fork, not its database's opening at its first commit, which may follow
+ * its parent's next exec): the latest that started before, else the first
+ * at all; 0 none. */
 static size_t image_of(const mt_tree_t *t, int64_t pid, size_t i)
 {
     size_t before = 0, after = 0;
     for (size_t j = 0; j < t->n; j++) {
         if (j == i || t->row[j].pid != pid)
             continue;
-        if (t->row[j].start_ns <= t->row[i].start_ns)
+        if (t->row[j].start_ns <= t->row[i].born_ns)
             before = j + 1;
         else if (!after)
             after = j + 1;
