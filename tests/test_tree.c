@@ -282,6 +282,16 @@ START_TEST(report_says_a_trace_has_children)
     char *c[] = {REPORT, child, NULL};
     ck_assert_int_eq(run(c), 0);
     ck_assert_ptr_null(strstr(out, "children:"));
+    /* and its tree is itself alone */
+    mtr_tree_t t;
+    build(child, &t);
+    ck_assert_int_eq(t.n, 1);
+    ck_assert(!t.recorded);
+    mtr_tree_free(&t);
+    char *ct[] = {REPORT, "tree", child, NULL};
+    ck_assert_int_eq(run(ct), 0);
+    HAS(out, "PROCESS TREE  1 process (");
+    HAS(out, "(no tree recorded in this trace");
 }
 END_TEST
 

@@ -34,8 +34,8 @@ void mtr_tree_text(FILE *out, const mtr_tree_t *t)
     fprintf(out, "PROCESS TREE  %zu process%s (%s and %zu more trace%s)\n", t->n,
             t->n == 1 ? "" : "es", t->p[0].path, t->n - 1, t->n == 2 ? "" : "s");
     if (!t->recorded)
-        fprintf(out, "  (no tree recorded: run the program with memtrace run to trace its"
-                     " children as one tree)\n");
+        fprintf(out, "  (no tree recorded in this trace: a child's own, or one traced without"
+                     " memtrace run)\n");
     fprintf(out, "  %7s %7s %-4s %10s %6s %5s %6s  %-10s %-22s %s\n", "pid", "parent", "via",
             "peak", "copies", "extra", "stalls", "end", "trace", "command");
     for (size_t i = 0; i < t->n; i++) {
