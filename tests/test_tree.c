@@ -5,7 +5,9 @@
  * Pool of 4 and pyenv's shim.  Exact facts: counts of databases and rows,
  * parent links, commands. */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,38 @@ START_TEST(fork_hangs_from_the_image_that_forked_it)
                                " AND c.start_realtime_ns > e.start_realtime_ns"),
                      1);
     sqlite3_close(d);
+}
+END_TEST
+
+/* With %p in the name every process's trace is named by its pid (and ".N"
+ * for the images one pid exec'd): the glob the closing line gives covers
+ * every one of them. */
+START_TEST(summary_glob_covers_pid_names)
+{
+    char *dir = th_tempdir(), tmpl[256], line[1024];
+    snprintf(tmpl, sizeof tmpl, "%s/run.%%p.db", dir);
+    char *argv[] = {MEMTRACE, "run", "-o", tmpl, "--", FORKTREE, NULL};
+    ck_assert_int_eq(run(argv), 0);
+    snprintf(line, sizeof line,
+             "memtrace: 5 more traces, of child processes and exec'd programs: %s/run.*.db*"
+             " (memtrace-report tree %s/run.",
+             dir, dir);
+    HAS(err, line);
+    char glob[300];
+    snprintf(glob, sizeof glob, "%s/run.*.db*", dir);
+    int matched = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        ck_assert_msg(fnmatch(glob, path, 0) == 0, "%s is not matched by %s", path, glob);
+        matched++;
+    }
+    if (d)
+        closedir(d);
+    ck_assert_int_eq(matched, 6);
 }
 END_TEST
 
@@ -553,6 +587,7 @@ Suite *tree_suite(void)
     tcase_add_test(t, follow_exec_skips_bare_forks);
     tcase_add_test(t, follow_none_writes_one_database);
     tcase_add_test(t, fork_hangs_from_the_image_that_forked_it);
+    tcase_add_test(t, summary_glob_covers_pid_names);
     tcase_add_test(t, help_lists_follow_and_tree);
     tcase_add_test(t, report_says_a_trace_has_children);
     tcase_add_test(t, tree_summarizes_every_process);

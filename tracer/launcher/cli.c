@@ -189,7 +189,8 @@ void mt_launch_summary(const char *db, const char *shown)
 void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown)
 {
     /* children are named from the template with their pid (lifecycle.c):
-     * %p and %e vary, and without %p ".<pid>" is added */
+     * %p and %e vary, without %p ".<pid>" is added, and ".N" for the
+     * images one pid exec'd in turn */
     char glob[4096];
     size_t k = 0;
     for (const char *p = tmpl; *p && k + 3 < sizeof glob; p++) {
@@ -201,8 +202,7 @@ void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown)
         }
     }
     glob[k] = 0;
-    if (!strstr(tmpl, "%p"))
-        snprintf(glob + k, sizeof glob - k, ".*");
+    snprintf(glob + k, sizeof glob - k, "%s", strstr(tmpl, "%p") ? "*" : ".*");
     fprintf(stderr, "memtrace: %zu more trace%s, of child processes and exec'd programs: %s"
                     " (memtrace-report tree %s)\n",
             n, n == 1 ? "" : "s", glob, shown);
