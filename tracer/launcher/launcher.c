@@ -128,6 +128,29 @@ static void record_end(const char *path, int status)
     sqlite3_close(db);
 }
 
+/* Finds the run's databases and records their tree in top (tracer/launcher/
+ * tree.h), the exit the launcher saw going to the last image of the
+ * launched process: a shim's top database only exec'd.  0 with *t filled,
+ * or -1 when top cannot be read. */
+static int record_tree(const char *tmpl, const char *top, pid_t pid, int64_t started_ns,
+                       int status, mt_tree_t *t)
+{
+    if (mt_tree_find(tmpl, top, started_ns, t) < 0)
+        return -1;
+    size_t last = mt_tree_program(t, pid);
+    mt_tree_row_t *r = &t->row[last];
+    if (last)
+        record_end(r->path, status);
+    r->exit_status = WIFSIGNALED(status) ? -1 : WEXITSTATUS(status);
+    r->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+    if (WIFSIGNALED(status)) {
+        free(r->exit_kind);
+        r->exit_kind = strdup(mt_kind_name(MT_KINDS_EXIT, MT_EXIT_SIGNAL));
+    }
+    mt_tree_write(top, t);
+    return 0;
+}
+
 static pid_t child;
 static void forward(int sig)
 {
@@ -252,22 +275,7 @@ int main(int argc, char **argv)
     else if (is_this_run(path, child, started_ns, existed)) {
         record_end(path, status);
         mt_tree_t tree;
-        int found = mt_tree_find(abs_out, path, started_ns, &tree) == 0;
-        if (found) {
-            /* the launcher's wait saw the end of the last image: a shim's
-             * top database only exec'd */
-            size_t last = mt_tree_program(&tree, child);
-            mt_tree_row_t *r = &tree.row[last];
-            if (last)
-                record_end(r->path, status);
-            r->exit_status = WIFSIGNALED(status) ? -1 : WEXITSTATUS(status);
-            r->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
-            if (WIFSIGNALED(status)) {
-                free(r->exit_kind);
-                r->exit_kind = strdup(mt_kind_name(MT_KINDS_EXIT, MT_EXIT_SIGNAL));
-            }
-            mt_tree_write(path, &tree);
-        }
+        int found = record_tree(abs_out, path, child, started_ns, status, &tree) == 0;
         if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0) {
             mt_launch_summary(path, shown);
             if (found && tree.n > 1)
