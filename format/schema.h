@@ -6,8 +6,12 @@
 #define MT_FORMAT_SCHEMA_H
 
 /* 1: the first format.  2: Python frames (py_code), and what the open
- * issues of this version add; readers accept 1 and 2. */
-#define MT_SCHEMA_VERSION 2
+ * issues of this version add.  3: alloc_batches coded "MTB2" (format/batch.c:
+ * frees as references to their allocation, addresses as ranks among those
+ * freed last); the tree table and meta's traced_parent, fork_realtime_ns
+ * and follow (process trees; a reader without them sees one process).
+ * Readers accept 1 to 3. */
+#define MT_SCHEMA_VERSION 3
 
 /* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin);
  * meta.clock says whether they were read from the vDSO ("monotonic") or from
@@ -25,6 +29,7 @@
  * stack_nodes   the call-stack trie.
  * alloc_batches allocation events (malloc & co, free, realloc) of one thread,
  *               in time order, compressed (format/batch.h is the codec;
+ *               each batch decodes on its own;
  *               format/kinds.h the kinds).
  * alloc_events a view of every allocation event (batch, tid, ts_ns, kind
  *               alloc|free|realloc, addr, size, old_addr, stack); it needs the
@@ -56,7 +61,7 @@
  *               they nest per thread (depth 0 outermost, parent the
  *               enclosing region's id or 0); end_ns is NULL while the
  *               region is open (or was never ended).
- * tree          (schema 2) the process tree of a `memtrace run`, written by the
+ * tree          (schema 3) the process tree of a `memtrace run`, written by the
  *               launcher into the top database only when the run ends (empty
  *               elsewhere; absent when the tracer was preloaded by hand): one
  *               row per database of the run, the top one first (id 1,

@@ -37,6 +37,10 @@
  * does not grow with the number of threads. */
 #define BATCH_MAX 65536
 #define PENDING_MAX (4 * BATCH_MAX)
+/* Full-size event arrays kept for the next batch, and one encoder kept for
+ * all: freed and taken anew each batch, their pages went back to the
+ * kernel and every batch faulted megabytes in again. */
+#define SPARES 2
 
 /* Per traced thread, in its buffer's wstate: the allocation events waiting
  * for their batch. */
@@ -61,6 +65,9 @@ static struct {
     mt_tbuf_t **list; /* the registry snapshot of a drain */
     size_t pending;   /* allocation events in every tstate_t, not yet written */
     size_t cap_list;
+    mt_batch_encoder_t *enc;
+    mt_alloc_event_t *spare[SPARES];
+    int spares;
 } W = {.work = PTHREAD_MUTEX_INITIALIZER,
        .wake_lock = PTHREAD_MUTEX_INITIALIZER,
        .wake = PTHREAD_COND_INITIALIZER};
@@ -78,20 +85,28 @@ static void flush_allocs(mt_tbuf_t *b, tstate_t *t)
 {
     if (!t->n)
         return;
-    void *blob;
-    size_t len = mt_batch_encode(t->ev, t->n, &blob);
+    if (!W.enc)
+        W.enc = mt_batch_encoder_new();
+    const void *blob;
+    size_t len = W.enc ? mt_batch_encode_with(W.enc, t->ev, t->n, &blob) : 0;
     if (len)
         mt_sink_alloc_batch(b->tid, t->ev[0].ts, t->ev[t->n - 1].ts, t->n, blob, len);
-    free(blob);
     W.pending -= t->n;
     t->n = 0;
-    free(t->ev);
+    if (t->cap >= BATCH_MAX && W.spares < SPARES)
+        W.spare[W.spares++] = t->ev;
+    else
+        free(t->ev);
     t->ev = NULL;
     t->cap = 0;
 }
 
 static void push_alloc(mt_tbuf_t *b, tstate_t *t, const mt_raw_t *r, uint8_t kind)
 {
+    if (!t->ev && W.spares) {
+        t->ev = W.spare[--W.spares];
+        t->cap = BATCH_MAX;
+    }
     if (mt_grow(&t->ev, &t->cap, t->n + 1, sizeof *t->ev) < 0)
         return;
     t->ev[t->n++] = (mt_alloc_event_t){.ts = r->ts, .addr = r->addr, .size = r->size,
