@@ -10,6 +10,7 @@ static const char *const map_names[] = {MT_MAP_KINDS(NAME_)};
 static const char *const exit_names[] = {MT_EXIT_KINDS(NAME_)};
 static const char *const unwind_names[] = {MT_UNWIND_MODES(NAME_)};
 static const char *const clock_names[] = {MT_CLOCKS(NAME_)};
+static const char *const follow_names[] = {MT_FOLLOW_MODES(NAME_)};
 #undef NAME_
 
 #define LIST_(a) {a, (int)(sizeof a / sizeof a[0])}
@@ -20,6 +21,7 @@ static const struct {
     [MT_KINDS_ALLOC] = LIST_(alloc_names),   [MT_KINDS_COPY] = LIST_(copy_names),
     [MT_KINDS_MAP] = LIST_(map_names),       [MT_KINDS_EXIT] = LIST_(exit_names),
     [MT_KINDS_UNWIND] = LIST_(unwind_names), [MT_KINDS_CLOCK] = LIST_(clock_names),
+    [MT_KINDS_FOLLOW] = LIST_(follow_names),
 };
 #undef LIST_
 

@@ -4,7 +4,8 @@
  *   copies        copies.kind (text)
  *   mappings      mappings.kind (text)
  *   exits         meta.exit_kind (text): how the traced process ended
- *   unwind, clock meta.unwind and meta.clock (text) */
+ *   unwind, clock meta.unwind and meta.clock (text)
+ *   follow        meta.follow (text): which children the run traced */
 #ifndef MT_FORMAT_KINDS_H
 #define MT_FORMAT_KINDS_H
 
@@ -50,6 +51,13 @@
 /* meta.clock: what stamped the events (see tracer/capture/clock.h). */
 #define MT_CLOCKS(X) X(MONOTONIC, "monotonic") X(TSC, "tsc")
 
+/* meta.follow: which processes of the tree are traced (MEMTRACE_FOLLOW,
+ * launcher --follow); the first is the default. */
+#define MT_FOLLOW_MODES(X)                                                     \
+    X(ALL, "all")   /* every forked child and every exec'd program */          \
+    X(EXEC, "exec") /* exec'd programs; a fork that does not exec is not */    \
+    X(NONE, "none") /* the launched process only, through its own execs */
+
 enum {
     MT_EV_NONE,
 #define X(name, str) MT_EV_##name,
@@ -88,6 +96,12 @@ enum {
 #undef X
     MT_CLOCK_COUNT
 };
+enum {
+#define X(name, str) MT_FOLLOW_##name,
+    MT_FOLLOW_MODES(X)
+#undef X
+    MT_FOLLOW_MODE_COUNT
+};
 
 typedef enum mt_kind_list {
     MT_KINDS_ALLOC,
@@ -96,6 +110,7 @@ typedef enum mt_kind_list {
     MT_KINDS_EXIT,
     MT_KINDS_UNWIND,
     MT_KINDS_CLOCK,
+    MT_KINDS_FOLLOW,
 } mt_kind_list_t;
 
 /* The stored name of a kind of a list; NULL for a value out of range. */

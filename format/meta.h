@@ -18,6 +18,13 @@
     X(EXE, "exe", TEXT, 0)                     /* /proc/self/exe */            \
     X(PID, "pid", INT, -1)                                                     \
     X(PPID, "ppid", INT, -1)                                                   \
+    /* the nearest traced process this one descends from (its parent when   \
+     * that is traced; through untraced ones under --follow exec) */         \
+    X(TRACED_PARENT, "traced_parent", INT, -1)                                 \
+    /* realtime ns of the fork that made this process (a forked child's    \
+     * database opens at its first commit, perhaps after its parent exec'd \
+     * another image); absent for an image that exec'd */                  \
+    X(FORK_REALTIME_NS, "fork_realtime_ns", INT, -1)                           \
     X(START_REALTIME_NS, "start_realtime_ns", INT, 0)                          \
     X(START_NS, "start_ns", INT, 0)            /* the origin of times */       \
     X(END_NS, "end_ns", INT, 0)                /* the last commit */           \
@@ -27,6 +34,7 @@
     X(MAX_DEPTH, "max_depth", INT, 64)         /* MEMTRACE_DEPTH */            \
     X(UNWIND, "unwind", TEXT, 0)               /* MT_UNWIND_MODES */           \
     X(CLOCK, "clock", TEXT, 0)                 /* MT_CLOCKS */                 \
+    X(FOLLOW, "follow", TEXT, 0)               /* MT_FOLLOW_MODES */           \
     /* stacks the fast unwinder handed to libunwind */                         \
     X(UNWIND_SLOW, "unwind_slow", INT, 0)                                      \
     /* times a thread waited for the writer at the backlog's bound */          \

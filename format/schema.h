@@ -8,7 +8,9 @@
 /* 1: the first format.  2: Python frames (py_code), and what the open
  * issues of this version add.  3: alloc_batches coded "MTB2" (format/batch.c:
  * frees as references to their allocation, addresses as ranks among those
- * freed last).  Readers accept 1 to 3. */
+ * freed last); the tree table and meta's traced_parent, fork_realtime_ns
+ * and follow (process trees; a reader without them sees one process).
+ * Readers accept 1 to 3. */
 #define MT_SCHEMA_VERSION 3
 
 /* All times are CLOCK_MONOTONIC nanoseconds (meta.start_ns is the origin);
@@ -59,6 +61,23 @@
  *               they nest per thread (depth 0 outermost, parent the
  *               enclosing region's id or 0); end_ns is NULL while the
  *               region is open (or was never ended).
+ * tree          (schema 3) the process tree of a `memtrace run`, written by the
+ *               launcher into the top database only when the run ends (empty
+ *               elsewhere; absent when the tracer was preloaded by hand): one
+ *               row per database of the run, the top one first (id 1,
+ *               parent 0).  parent is the row of the process image this one
+ *               came from: an image of the same pid is the one it exec'd
+ *               from, another pid's the one that forked it (running at
+ *               meta fork_realtime_ns), or that forked the untraced child
+ *               that exec'd it (meta traced_parent, under --follow exec).
+ *               Rows are in start order, so a parent may follow its child.
+ *               pid and ppid as the image's meta holds them; db is the
+ *               file's name relative to the top database's directory
+ *               (absolute when elsewhere); command, exit_kind (NULL: killed
+ *               or still running when the run ended), exit_status and
+ *               exit_signal from its meta (-1 unknown; the launcher's own
+ *               wait for the last image of the launched pid);
+ *               start_realtime_ns its meta's, which orders the rows.
  * symbols       the analyzer's symbolization cache (written by the analyzer). */
 
 /* X(table, required, "columns"): required tables must exist for a reader
@@ -99,8 +118,12 @@
     X(regions, 0,                                                                          \
       "id INTEGER PRIMARY KEY, tid INTEGER NOT NULL, parent INTEGER NOT NULL,"             \
       " depth INTEGER NOT NULL, name TEXT NOT NULL, begin_ns INTEGER NOT NULL,"            \
-      " end_ns INTEGER")
-
+      " end_ns INTEGER")                                                                  \
+    X(tree, 0,                                                                             \
+      "id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, pid INTEGER NOT NULL,"             \
+      " ppid INTEGER NOT NULL, db TEXT NOT NULL, command TEXT, exit_kind TEXT,"            \
+      " exit_status INTEGER NOT NULL, exit_signal INTEGER NOT NULL,"                       \
+      " start_realtime_ns INTEGER NOT NULL")
 
 /* The view over the extension's eponymous table (format/sqlext.c). */
 #define MT_ALLOC_EVENTS_VTAB "mt_alloc_events"

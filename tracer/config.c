@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format/kinds.h"
@@ -66,6 +67,16 @@ static int parse(mt_setting_t s, const char *v, uint64_t *n, char *why, size_t c
             return 0;
         snprintf(why, cap, "neither %s nor %s", mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_FAST),
                  mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_LIBUNWIND));
+        return -1;
+    }
+    case MT_SET_FOLLOW: {
+        int k = mt_kind_parse(MT_KINDS_FOLLOW, v);
+        *n = (uint64_t)k;
+        if (k >= 0)
+            return 0;
+        snprintf(why, cap, "not %s, %s or %s", mt_kind_name(MT_KINDS_FOLLOW, MT_FOLLOW_ALL),
+                 mt_kind_name(MT_KINDS_FOLLOW, MT_FOLLOW_EXEC),
+                 mt_kind_name(MT_KINDS_FOLLOW, MT_FOLLOW_NONE));
         return -1;
     }
     case MT_SET_OUTPUT:
@@ -132,11 +143,22 @@ static int load_output(const char *out)
     return 0;
 }
 
+void mt_config_forked(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    mt_cfg.traced_parent = (long)getppid();
+    mt_cfg.fork_realtime_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 int mt_config_load(void)
 {
     if (load_output(getenv(mt_setting_var(MT_SET_OUTPUT))) < 0)
         return -1;
     mt_cfg.force = flag_on(MT_SET_FORCE, 0);
+    const char *tp = getenv(MT_ENV_TRACED_PARENT);
+    mt_cfg.traced_parent = tp ? strtol(tp, NULL, 10) : -1;
+    mt_cfg.fork_realtime_ns = -1;
     mt_cfg.python = flag_on(MT_SET_PYTHON, 1);
     /* before main, so the interpreter reads it when it starts */
     if (flag_on(MT_SET_PYTHON_ALLOCATORS, 0))
@@ -146,6 +168,7 @@ int mt_config_load(void)
         [MT_SET_GATHER_MIN] = (uint64_t)mt_meta_default(MT_META_GATHER_MIN),
         [MT_SET_DEPTH] = (uint64_t)mt_meta_default(MT_META_MAX_DEPTH),
         [MT_SET_UNWIND] = MT_UNWIND_FAST,
+        [MT_SET_FOLLOW] = MT_FOLLOW_ALL,
     };
     for (int s = 0; s < MT_SET_COUNT; s++) {
         const char *value = getenv(settings[s].var);
@@ -161,5 +184,6 @@ int mt_config_load(void)
     mt_cfg.gather_min = v[MT_SET_GATHER_MIN];
     mt_cfg.depth = (int)v[MT_SET_DEPTH];
     mt_cfg.unwind = (int)v[MT_SET_UNWIND];
+    mt_cfg.follow = (int)v[MT_SET_FOLLOW];
     return 0;
 }

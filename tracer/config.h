@@ -16,6 +16,11 @@
  *   MEMTRACE_PYTHON_ALLOCATORS=1  record Python objects one by one:
  *                        PYTHONMALLOC=malloc, so pymalloc's arenas give way
  *                        to malloc (like memray's --trace-python-allocators).
+ *   MEMTRACE_FOLLOW      which processes of the tree are traced: "all"
+ *                        (forks and execs), "exec" (exec'd programs only,
+ *                        not a fork that does not exec), "none" (the first
+ *                        process only, through its own execs); kinds.h's
+ *                        MT_FOLLOW_MODES.
  * Defaults are format/meta.h's (copy_min, gather_min, max_depth) and the
  * first of format/kinds.h's unwind modes. */
 #ifndef MT_CONFIG_H
@@ -34,7 +39,8 @@
     X(DEPTH, "MEMTRACE_DEPTH", "--depth", "N", NULL)                           \
     X(UNWIND, "MEMTRACE_UNWIND", "--unwind", "MODE", NULL)                     \
     X(PYTHON, "MEMTRACE_PYTHON", "--native-only", NULL, "0")                   \
-    X(PYTHON_ALLOCATORS, "MEMTRACE_PYTHON_ALLOCATORS", "--python-allocators", NULL, "1")
+    X(PYTHON_ALLOCATORS, "MEMTRACE_PYTHON_ALLOCATORS", "--python-allocators", NULL, "1") \
+    X(FOLLOW, "MEMTRACE_FOLLOW", "--follow", "MODE", NULL)
 
 typedef enum mt_setting {
 #define X(name, var, option, metavar, flag) MT_SET_##name,
@@ -48,6 +54,11 @@ typedef enum mt_setting {
 /* Set by the first traced process for its whole tree: its pid, which tells
  * every later process it is a child. */
 #define MT_ENV_ROOT_PID "MEMTRACE_ROOT_PID"
+/* Set by every traced image to its pid: what a later image inherits names
+ * the nearest traced process it descends from, through untraced ones (a
+ * shell's subshell under --follow exec).  The launcher's tree links an
+ * image whose parent left no trace by it (meta traced_parent). */
+#define MT_ENV_TRACED_PARENT "MEMTRACE_TRACED_PARENT"
 
 typedef struct mt_config {
     char output[4096]; /* the template, absolute */
@@ -57,14 +68,20 @@ typedef struct mt_config {
     int depth;
     int unwind; /* MT_UNWIND_* (format/kinds.h) */
     int python; /* take CPython's frames */
+    int follow; /* MT_FOLLOW_* (format/kinds.h) */
+    long traced_parent; /* MT_ENV_TRACED_PARENT as inherited, -1 when absent */
+    int64_t fork_realtime_ns; /* a traced fork child's fork, -1 in an exec'd image */
 } mt_config_t;
 
-/* Written only by mt_config_load. */
+/* Written only by mt_config_load (and mt_config_forked). */
 extern mt_config_t mt_cfg;
 
 /* Reads the environment into mt_cfg; on a bad setting prints one line and
  * returns -1 (the program then runs untraced). */
 int mt_config_load(void);
+/* In a traced fork child: its traced parent is the process that forked it,
+ * now. */
+void mt_config_forked(void);
 
 const char *mt_setting_var(mt_setting_t s);
 const char *mt_setting_option(mt_setting_t s);

@@ -10,6 +10,8 @@
  *                         needed), 1 with one line per exceeded budget
  *   html RUN.db [-o FILE] the page (report/html.h) in FILE, "-" standard
  *                         output, by default RUN.html beside RUN.db
+ *   tree RUN.db           the run's process tree, each process summed up
+ *                         (report/tree_print.h; cmd_tree.c)
  *
  * The analysis options (--region among them) apply to every trace of a
  * command alike; -h/--help prints the command's options (cli/help.c).  A usage
@@ -26,6 +28,7 @@ int mtr_cmd_report(int argc, char **argv);
 int mtr_cmd_diff(int argc, char **argv);
 int mtr_cmd_gate(int argc, char **argv);
 int mtr_cmd_html(int argc, char **argv);
+int mtr_cmd_tree(int argc, char **argv);
 
 /* A trace opened and analyzed, for the subcommands. */
 typedef struct mtr_loaded {

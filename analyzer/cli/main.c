@@ -15,6 +15,7 @@ static const struct {
     {"diff", mtr_cmd_diff},
     {"gate", mtr_cmd_gate},
     {"html", mtr_cmd_html},
+    {"tree", mtr_cmd_tree},
 };
 
 int main(int argc, char **argv)
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
-        printf("usage: memtrace-report [report|diff|gate|html] ... (each takes --help)\n\n");
+        printf("usage: memtrace-report [report|diff|gate|html|tree] ... (each takes --help)\n\n");
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

@@ -87,6 +87,18 @@ static const char *missing_table(sqlite3 *db)
     return missing;
 }
 
+/* Rows of the tree table; 0 without one. */
+static int64_t count_tree(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM tree", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* The run's facts but the schema version, which decides whether to read
  * them at all. */
 static void read_run(sqlite3_stmt *meta, mtr_run_t *run)
@@ -175,6 +187,7 @@ mtr_trace_t *mtr_trace_open(const char *path, char *err, size_t errcap)
         goto fail;
     }
     read_run(meta, run);
+    run->tree_size = count_tree(t->sql);
     /* A trace still being written (the pytest plugin reads its own live
      * trace) is its tracer's: a lock of ours could make the tracer's next
      * commit fail, so such a trace gets no symbols cache. */

@@ -19,6 +19,10 @@ typedef struct mtr_run {
     uint64_t start_ns, end_ns;                   /* end_ns >= start_ns */
     uint64_t copy_min, gather_min;
     int complete; /* 0: killed, crashed or still running */
+    /* the databases of the run's process tree (load/tree.h), this one
+     * included: 0 when the launcher recorded none (a child's trace, or one
+     * preloaded by hand) */
+    int64_t tree_size;
 } mtr_run_t;
 
 typedef struct mtr_trace mtr_trace_t;

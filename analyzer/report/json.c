@@ -110,6 +110,8 @@ void mtr_json_run(mtr_jsonw_t *w, const mtr_report_t *r)
 {
     mtr_jw_kstr(w, "command", r->run->command);
     mtr_jw_ki64(w, "pid", r->run->pid);
+    /* the other databases of the run's process tree (memtrace-report tree) */
+    mtr_jw_ki64(w, "children", r->run->tree_size > 1 ? r->run->tree_size - 1 : 0);
     mtr_jw_kbool(w, "complete", r->run->complete);
     mtr_jw_kstr(w, "warning", r->warning[0] ? r->warning : NULL);
     mtr_jw_ku64(w, "duration_ns", r->duration_ns);

@@ -235,6 +235,10 @@ void mtr_text_report(FILE *out, const mtr_report_t *r, mtr_frames_t *f, size_t t
     else if (r->run->exit_status >= 0)
         fprintf(out, ", exit status %lld", (long long)r->run->exit_status);
     fprintf(out, "\nduration:  %s\n", mtr_human_ns(r->duration_ns, a));
+    if (r->run->tree_size > 1) /* the launcher's tree: this is its top trace */
+        fprintf(out, "children:  %lld more traces of child processes and exec'd programs"
+                     " (memtrace-report tree %s)\n",
+                (long long)r->run->tree_size - 1, r->run->path);
     mtr_text_region_header(out, r);
     fputc('\n', out);
 

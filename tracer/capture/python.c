@@ -89,6 +89,11 @@ static size_t utf8_put(uint32_t c, char *out)
 
 /* A str object's text as UTF-8 into the arena; "?" for a form not read
  * here (a legacy, non-compact string). */
+static uint32_t code_point(const uint8_t *d, unsigned kind, size_t i)
+{
+    return kind == 1 ? d[i] : kind == 2 ? ((const uint16_t *)d)[i] : ((const uint32_t *)d)[i];
+}
+
 static const char *copy_str(uintptr_t s, uint32_t *len)
 {
     const char *src = "?";
@@ -106,15 +111,13 @@ static const char *copy_str(uintptr_t s, uint32_t *len)
         const uint8_t *d = (const uint8_t *)(s + MT_PY_STR_COMPACT_DATA);
         size_t bytes = 0;
         for (size_t i = 0; i < chars; i++)
-            bytes += utf8_put(kind == 1 ? d[i] : kind == 2 ? ((const uint16_t *)d)[i]
-                                                           : ((const uint32_t *)d)[i], NULL);
+            bytes += utf8_put(code_point(d, kind, i), NULL);
         char *out = arena_take(bytes + 1);
         if (!out)
             return NULL;
         char *w = out;
         for (size_t i = 0; i < chars; i++)
-            w += utf8_put(kind == 1 ? d[i] : kind == 2 ? ((const uint16_t *)d)[i]
-                                                       : ((const uint32_t *)d)[i], w);
+            w += utf8_put(code_point(d, kind, i), w);
         *w = 0;
         *len = (uint32_t)bytes;
         return out;

@@ -171,13 +171,18 @@ static MT_NOINLINE uint32_t global_intern(uint64_t h, const uintptr_t *ips, int 
 
 mt_stack_id_t mt_stack_intern(mt_stack_cache_t *c, uint64_t h, const uintptr_t *ips, int depth)
 {
-    unsigned k = (unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE - 1);
+    /* Two ways a set, the newer first: a big program's thousands of hot
+     * stacks (cc1's are some 7,000) thrashed a direct-mapped cache, and a
+     * trip to the global table is a cache miss or two. */
+    unsigned k = ((unsigned)(h ^ (h >> 29)) & (MT_STACK_CACHE / 2 - 1)) * 2;
     /* The thread's cache trusts the 64-bit hash and depth (a false match is
      * a 2^-64 event per lookup); the global table compares every frame. */
-    if (c->e[k].hash == h && c->e[k].depth == (uint32_t)depth)
-        return (mt_stack_id_t){c->e[k].id};
+    for (unsigned w = k; w < k + 2; w++)
+        if (c->e[w].hash == h && c->e[w].depth == (uint32_t)depth)
+            return (mt_stack_id_t){c->e[w].id};
     uint32_t id = global_intern(h, ips, depth);
     if (id) {
+        c->e[k + 1] = c->e[k];
         c->e[k].hash = h;
         c->e[k].id = id;
         c->e[k].depth = (uint32_t)depth;

@@ -15,7 +15,7 @@ typedef struct mt_stack_id {
 } mt_stack_id_t;
 
 /* Per thread, owned by stacks.c: the ids of the thread's recent stacks. */
-#define MT_STACK_CACHE 1024
+#define MT_STACK_CACHE 8192 /* entries, in sets of two */
 typedef struct mt_stack_cache {
     struct {
         uint64_t hash;

@@ -17,7 +17,7 @@
 #include "tracer/capture/stacks.h"
 
 #define MT_MAX_DEPTH 256
-#define MT_RULE_BITS 10
+#define MT_RULE_BITS 13
 #define MT_RULE_CACHE (1 << MT_RULE_BITS)
 
 /* One frame of a walk: its registers, and the memory the step to its caller

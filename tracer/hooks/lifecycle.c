@@ -59,7 +59,10 @@ static void fork_child(void)
     mt_record_stop();
     mt_thread_after_fork_child();
     traced_pid = getpid();
-    if (pick_path(1, path, sizeof path) == 0 && mt_writer_fork_child(path) == 0)
+    mt_config_forked();
+    /* --follow exec and none: a fork that does not exec stays untraced */
+    if (mt_cfg.follow == MT_FOLLOW_ALL && pick_path(1, path, sizeof path) == 0 &&
+        mt_writer_fork_child(path) == 0)
         mt_record_start();
     else
         mt_writer_fork_child(NULL);
@@ -86,15 +89,25 @@ static int must_stay_single_threaded(void)
     return 0;
 }
 
+/* Under --follow none only the first process is traced, image after image
+ * (a shim that execs the real program is followed to it): a later process
+ * is one of the tree's when MT_ENV_ROOT_PID is set, the first's when it
+ * holds our own pid. */
+static int followed(const char *root)
+{
+    return !root || mt_cfg.follow != MT_FOLLOW_NONE || strtol(root, NULL, 10) == (long)getpid();
+}
+
 void mt_lifecycle_start(void)
 {
     int was = mt_guard_enter();
     char path[4096];
-    if (mt_config_load() < 0 || must_stay_single_threaded())
+    const char *root = getenv(MT_ENV_ROOT_PID);
+    if (mt_config_load() < 0 || must_stay_single_threaded() || !followed(root))
         goto out;
     mt_record_init();
     mt_python_init(mt_cfg.python);
-    int derived = getenv(MT_ENV_ROOT_PID) != NULL;
+    int derived = root != NULL;
     if (pick_path(derived, path, sizeof path) < 0) {
         mt_warn("output path too long; running untraced");
         goto out;
@@ -110,6 +123,9 @@ void mt_lifecycle_start(void)
     traced_pid = getpid();
     if (mt_writer_start(path, derived ? 0 : mt_cfg.force, 0) < 0)
         goto out;
+    char self[32];
+    snprintf(self, sizeof self, "%ld", (long)traced_pid);
+    setenv(MT_ENV_TRACED_PARENT, self, 1); /* what our exec'd descendants inherit */
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     mt_record_start();
     mt_sigterm_start();

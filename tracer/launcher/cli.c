@@ -33,6 +33,9 @@ static const struct {
     [MT_SET_PYTHON] = {"no Python frames in CPython's stacks", "off"},
     [MT_SET_PYTHON_ALLOCATORS] = {"record Python objects one by one (PYTHONMALLOC=malloc)",
                                   "off"},
+    [MT_SET_FOLLOW] = {"children traced: all (forks and execs), exec (exec'd programs only)"
+                       " or none (the program only, through its own execs)",
+                       "all"},
 };
 _Static_assert(sizeof help / sizeof help[0] == MT_SET_COUNT, "a setting has no help line");
 
@@ -181,4 +184,34 @@ void mt_launch_summary(const char *db, const char *shown)
         unit = "GiB";
     }
     fprintf(stderr, "memtrace: wrote %s (%s events, %.1f %s)\n", shown, events, size, unit);
+}
+
+void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown)
+{
+    /* children are named from the template with their pid (lifecycle.c):
+     * %p and %e vary, without %p ".<pid>" is added, and ".N" for the
+     * images one pid exec'd in turn */
+    char glob[4096];
+    size_t k = 0;
+    for (const char *p = tmpl; *p && k + 3 < sizeof glob; p++) {
+        if (p[0] == '%' && (p[1] == 'p' || p[1] == 'e')) {
+            glob[k++] = '*';
+            p++;
+        } else {
+            glob[k++] = *p;
+        }
+    }
+    glob[k] = 0;
+    snprintf(glob + k, sizeof glob - k, "%s", strstr(tmpl, "%p") ? "*" : ".*");
+    fprintf(stderr, "memtrace: %zu more trace%s, of child processes and exec'd programs: %s"
+                    " (memtrace-report tree %s)\n",
+            n, n == 1 ? "" : "s", glob, shown);
+}
+
+void mt_launch_summary_program(const char *command, const char *db, const char *shown)
+{
+    const char *slash = strrchr(shown, '/'), *name = strrchr(db, '/');
+    fprintf(stderr, "memtrace: the program exec'd into %s, traced in %.*s%s\n",
+            command ? command : "?", slash ? (int)(slash - shown + 1) : 0, shown,
+            name ? name + 1 : db);
 }

@@ -18,5 +18,13 @@ int mt_launch_check(const char *prog, const char *out, char *path, size_t cap, c
 /* "memtrace: wrote run.db (12,345 events, 1.2 MiB)" on stderr, naming db as
  * the user wrote it (shown); nothing when no trace was written. */
 void mt_launch_summary(const char *db, const char *shown);
+/* The line after it when the run traced more processes than the program's:
+ * "memtrace: 4 more traces, of child processes and exec'd programs: run.db.*
+ * (memtrace-report tree run.db)", the glob made from the template as the
+ * user wrote it (tmpl). */
+void mt_launch_summary_children(size_t n, const char *tmpl, const char *shown);
+/* When the program exec'd (a shim): "memtrace: the program exec'd into
+ * COMMAND, traced in DB", DB named beside shown as the user wrote it. */
+void mt_launch_summary_program(const char *command, const char *db, const char *shown);
 
 #endif

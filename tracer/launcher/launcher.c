@@ -18,6 +18,7 @@
 #include "format/meta.h"
 #include "tracer/config.h"
 #include "tracer/launcher/cli.h"
+#include "tracer/launcher/tree.h"
 
 static void usage(void)
 {
@@ -127,6 +128,29 @@ static void record_end(const char *path, int status)
     sqlite3_close(db);
 }
 
+/* Finds the run's databases and records their tree in top (tracer/launcher/
+ * tree.h), the exit the launcher saw going to the last image of the
+ * launched process: a shim's top database only exec'd.  0 with *t filled,
+ * or -1 when top cannot be read. */
+static int record_tree(const char *tmpl, const char *top, pid_t pid, int64_t started_ns,
+                       int status, mt_tree_t *t)
+{
+    if (mt_tree_find(tmpl, top, started_ns, t) < 0)
+        return -1;
+    size_t last = mt_tree_program(t, pid);
+    mt_tree_row_t *r = &t->row[last];
+    if (last)
+        record_end(r->path, status);
+    r->exit_status = WIFSIGNALED(status) ? -1 : WEXITSTATUS(status);
+    r->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+    if (WIFSIGNALED(status)) {
+        free(r->exit_kind);
+        r->exit_kind = strdup(mt_kind_name(MT_KINDS_EXIT, MT_EXIT_SIGNAL));
+    }
+    mt_tree_write(top, t);
+    return 0;
+}
+
 static pid_t child;
 static void forward(int sig)
 {
@@ -230,6 +254,7 @@ int main(int argc, char **argv)
             if (value[s])
                 setenv(mt_setting_var((mt_setting_t)s), value[s], 1);
         unsetenv(MT_ENV_ROOT_PID);
+        unsetenv(MT_ENV_TRACED_PARENT);
         execvp(argv[i], argv + i);
         fprintf(stderr, "memtrace: cannot run %s: %s\n", argv[i], strerror(errno));
         _exit(127);
@@ -249,8 +274,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "memtrace: no trace was written to %s\n", path);
     else if (is_this_run(path, child, started_ns, existed)) {
         record_end(path, status);
-        if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0)
+        mt_tree_t tree;
+        int found = record_tree(abs_out, path, child, started_ns, status, &tree) == 0;
+        if (!quiet && mt_output_expand(out, basename(prog), (long)child, shown, sizeof shown) == 0) {
             mt_launch_summary(path, shown);
+            if (found && tree.n > 1)
+                mt_launch_summary_children(tree.n - 1, out, shown);
+            size_t last = found ? mt_tree_program(&tree, child) : 0;
+            if (last) /* which of them is the program: a shim's top only exec'd */
+                mt_launch_summary_program(tree.row[last].command, tree.row[last].path, shown);
+        }
+        if (found)
+            mt_tree_free(&tree);
     }
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);

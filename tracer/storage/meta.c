@@ -35,6 +35,9 @@ void mt_meta_write_start(uint64_t now)
     mt_sink_meta_text(MT_META_EXE, buf);
     mt_sink_meta_int(MT_META_PID, getpid());
     mt_sink_meta_int(MT_META_PPID, getppid());
+    mt_sink_meta_int(MT_META_TRACED_PARENT, mt_cfg.traced_parent);
+    if (mt_cfg.fork_realtime_ns >= 0)
+        mt_sink_meta_int(MT_META_FORK_REALTIME_NS, mt_cfg.fork_realtime_ns);
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     mt_sink_meta_int(MT_META_START_REALTIME_NS, (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec);
@@ -45,6 +48,7 @@ void mt_meta_write_start(uint64_t now)
     mt_sink_meta_int(MT_META_MAX_DEPTH, mt_cfg.depth);
     mt_sink_meta_text(MT_META_CLOCK, mt_kind_name(MT_KINDS_CLOCK, mt_clock_kind()));
     mt_sink_meta_text(MT_META_UNWIND, mt_kind_name(MT_KINDS_UNWIND, mt_cfg.unwind));
+    mt_sink_meta_text(MT_META_FOLLOW, mt_kind_name(MT_KINDS_FOLLOW, mt_cfg.follow));
     mt_sink_meta_text(MT_META_PYTHON, mt_python_status());
 }
 

@@ -158,6 +158,9 @@
       ['large copies', D.totals.copies + ' (' + fmtBytes(D.totals.copied_bytes) + ')'],
       ['stalls', String(D.totals.stalls)]
     ];
+    // a launcher run's top trace: its children are traces of their own
+    if (D.children)
+      facts.push(['children', D.children + ' more traces (memtrace-report tree)']);
     var dl = document.getElementById('facts');
     facts.forEach(function (f) {
       var d = el('div');
