@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "tracer/capture/clock.h"
+#include "analyzer/load/stream.h"
+#include "analyzer/load/trace.h"
 #include "format/kinds.h"
+#include "tests/helpers.h"
+#include "tracer/capture/clock.h"
 
 static int kernel_clock_is_tsc(void)
 {
@@ -98,12 +102,67 @@ START_TEST(ordered_across_threads)
 }
 END_TEST
 
+/* The same guarantee end to end, in the order the analyzer reads a trace:
+ * two threads on two cores hand 777-byte blocks to each other (the other
+ * frees each), 400,000 in all.  Every free must meet its block live, and
+ * no malloc may meet its address still live: either would mean an event
+ * ordered before one it followed. */
+#define PINGPONG 200000
+START_TEST(trace_orders_handoffs)
+{
+    char db[4200], err[1024] = "", blocks[16];
+    snprintf(db, sizeof db, "%s/pingpong.db", th_tempdir());
+    snprintf(blocks, sizeof blocks, "%d", PINGPONG);
+    char *argv[] = {MT_BUILD_DIR "/fixtures/pingpong", blocks, NULL};
+    ck_assert_int_eq(th_trace(db, argv, NULL, 0), 0);
+    mtr_trace_t *t = mtr_trace_open(db, err, sizeof err);
+    ck_assert_msg(t != NULL, "%s", err);
+    mtr_stream_t *s = mtr_stream_open(t, err, sizeof err);
+    ck_assert_msg(s != NULL, "%s", err);
+    /* every address the fixture's blocks had, and whether it is live: the
+     * two threads reuse few addresses */
+    enum { CAP = 1 << 16 };
+    static struct {
+        uint64_t addr;
+        int live;
+    } seen[CAP];
+    memset(seen, 0, sizeof seen);
+    long allocs = 0, frees = 0, early, late = 0, distinct = 0;
+    const mtr_event_t *e;
+    while (mtr_stream_next(s, &e) > 0) {
+        if (e->kind != MTR_EV_FREE && !(e->kind == MTR_EV_ALLOC && e->size == 777))
+            continue;
+        size_t i = (e->addr >> 4) % CAP;
+        while (seen[i].addr && seen[i].addr != e->addr)
+            i = (i + 1) % CAP;
+        if (e->kind == MTR_EV_ALLOC) {
+            allocs++;
+            distinct += !seen[i].addr;
+            ck_assert_int_lt(distinct, CAP / 2);
+            late += seen[i].live; /* its address still live */
+            seen[i].addr = e->addr;
+            seen[i].live = 1;
+        } else if (seen[i].live) {
+            frees++;
+            seen[i].live = 0;
+        }
+    }
+    mtr_stream_close(s);
+    mtr_trace_close(t);
+    early = allocs - frees; /* frees that met no live block of the fixture */
+    ck_assert_int_eq(allocs, 2 * PINGPONG);
+    ck_assert_int_eq(late, 0);
+    ck_assert_int_eq(early, 0);
+}
+END_TEST
+
 Suite *clock_suite(void)
 {
     Suite *s = suite_create("clock");
     TCase *t = tcase_create("clock");
     tcase_add_test(t, tracks_clock_monotonic);
     tcase_add_test(t, ordered_across_threads);
+    tcase_add_test(t, trace_orders_handoffs);
     suite_add_tcase(s, t);
     return s;
 }
