@@ -54,6 +54,7 @@ struct mt_batch_encoder {
     ZSTD_CCtx *cc;
     slot_t slots[SLOTS];
     uint32_t gen;
+    int bits; /* of slots this batch uses: a small batch touches few pages */
     mt_model_t m;
 };
 
@@ -110,6 +111,8 @@ static int prepare(mt_batch_encoder_t *enc, size_t n)
         }
         enc->col_cap = cap;
     }
+    for (enc->bits = 10; enc->bits < 14 && (1u << enc->bits) < 2 * n;)
+        enc->bits++;
     if (++enc->gen == 0) {
         memset(enc->slots, 0, sizeof enc->slots);
         enc->gen = 1;
@@ -119,7 +122,7 @@ static int prepare(mt_batch_encoder_t *enc, size_t n)
 
 static slot_t *slot_of(mt_batch_encoder_t *enc, uint64_t addr)
 {
-    return &enc->slots[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 50];
+    return &enc->slots[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - enc->bits)];
 }
 
 /* The live allocation at addr, or SIZE_MAX when unknown. */
