@@ -35,13 +35,15 @@ static uint8_t *put_varint(uint8_t *p, uint64_t v)
 #define zigzag mt_model_zigzag
 #define unzigzag mt_model_unzigzag
 static int has_size(uint8_t kind) { return kind == MT_EV_ALLOC || kind == MT_EV_REALLOC; }
+static int stored_kind(uint8_t kind) { return kind > MT_EV_NONE && kind < MT_EV_END; }
 
 /* ---- encoder ---- */
 
 /* The encoder's own index of this batch's allocations by address: direct
  * mapped, small enough to stay in cache.  An allocation pushed out of it
  * is freed by escape: the decoder follows whatever the encoder chose. */
-#define SLOTS (1u << 14)
+#define SLOT_BITS 14
+#define SLOTS (1u << SLOT_BITS)
 typedef struct {
     uint64_t addr;
     uint32_t idx, gen;
@@ -105,13 +107,14 @@ static int prepare(mt_batch_encoder_t *enc, size_t n)
     if (n * VARINT_MAX + 1 > enc->col_cap) {
         size_t cap = n * VARINT_MAX + 1;
         for (int c = 0; c < NCOLS; c++) {
-            size_t old = enc->col_cap;
-            if (reserve((void **)&enc->col[c], &old, cap) < 0)
+            uint8_t *b = realloc(enc->col[c], cap);
+            if (!b)
                 return -1;
+            enc->col[c] = b;
         }
         enc->col_cap = cap;
     }
-    for (enc->bits = 10; enc->bits < 14 && (1u << enc->bits) < 2 * n;)
+    for (enc->bits = 10; enc->bits < SLOT_BITS && (1u << enc->bits) < 2 * n;)
         enc->bits++;
     if (++enc->gen == 0) {
         memset(enc->slots, 0, sizeof enc->slots);
@@ -138,13 +141,16 @@ static void remember(mt_batch_encoder_t *enc, uint64_t addr, size_t idx)
     *s = (slot_t){.addr = addr, .idx = (uint32_t)idx, .gen = enc->gen};
 }
 
-static void encode_events(mt_batch_encoder_t *enc, const mt_alloc_event_t *ev, size_t n,
-                          uint8_t **pos)
+/* -1 for an event of no stored kind: the batch is not written. */
+static int encode_events(mt_batch_encoder_t *enc, const mt_alloc_event_t *ev, size_t n,
+                         uint8_t **pos)
 {
     mt_model_t *m = &enc->m;
     uint64_t prev_ts = 0;
     for (size_t i = 0; i < n; i++) {
         const mt_alloc_event_t *e = &ev[i];
+        if (!stored_kind(e->kind))
+            return -1;
         *pos[KIND]++ = e->kind;
         pos[TIME] = put_varint(pos[TIME], e->ts - prev_ts);
         prev_ts = e->ts;
@@ -170,20 +176,19 @@ static void encode_events(mt_batch_encoder_t *enc, const mt_alloc_event_t *ev, s
         else
             remember(enc, e->addr, mt_model_allocated(m, e->addr, e->size));
     }
+    return 0;
 }
 
 size_t mt_batch_encode_with(mt_batch_encoder_t *enc, const mt_alloc_event_t *ev, size_t n,
                             const void **blob)
 {
     *blob = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].kind <= MT_EV_NONE || ev[i].kind >= MT_EV_END)
-            return 0;
     if (prepare(enc, n) < 0)
         return 0;
     uint8_t *pos[NCOLS];
     memcpy(pos, enc->col, sizeof pos);
-    encode_events(enc, ev, n, pos);
+    if (encode_events(enc, ev, n, pos) < 0)
+        return 0;
 
     size_t raw = 4 + VARINT_MAX * (NCOLS + 1);
     for (int c = 0; c < NCOLS; c++)
@@ -360,7 +365,7 @@ int mt_batch_next(mt_batch_reader_t *r, mt_alloc_event_t *e)
     }
     r->left--;
     uint8_t kind = *r->p[KIND]++;
-    if (kind <= MT_EV_NONE || kind >= MT_EV_END) {
+    if (!stored_kind(kind)) {
         r->bad = 1;
         return -1;
     }

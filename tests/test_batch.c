@@ -124,7 +124,7 @@ static uint64_t rnd(uint64_t *s)
 static mt_alloc_event_t *messy(size_t n, uint64_t seed)
 {
     mt_alloc_event_t *ev = calloc(n, sizeof *ev);
-    uint64_t live[256], lsize[256], freed[16] = {0}, ts = 5000, fresh = 0x555500000000ull;
+    uint64_t live[256], freed[16] = {0}, ts = 5000, fresh = 0x555500000000ull;
     size_t nlive = 0;
     for (size_t i = 0; i < n; i++) {
         mt_alloc_event_t *e = &ev[i];
@@ -146,18 +146,15 @@ static mt_alloc_event_t *messy(size_t n, uint64_t seed)
                                     .old_addr = r % 13 == 0 ? 0 : r % 17 == 0 ? fresh + 7 : live[k],
                                     .size = size, .stack = r % 9};
             live[k] = to;
-            lsize[k] = size;
         } else { /* alloc */
             uint64_t at = r % 4 == 0 ? (fresh += 16 + size) : freed[rnd(&seed) % 16];
             if (!at)
                 at = fresh += 64;
             *e = (mt_alloc_event_t){.ts = e->ts, .kind = MT_EV_ALLOC, .addr = at,
                                     .size = size, .stack = 1 + r % 9};
-            live[nlive] = at;
-            lsize[nlive++] = size;
+            live[nlive++] = at;
         }
     }
-    (void)lsize;
     return ev;
 }
 
