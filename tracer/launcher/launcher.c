@@ -70,20 +70,6 @@ static int put_meta(sqlite3 *db, mt_meta_t key, const char *text, int64_t value)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* meta's integer value of key in db, or -1. */
-static int64_t meta_int(sqlite3 *db, mt_meta_t key)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, mt_meta_key(key), -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* 1 when path is the trace this run's program wrote.  A program that
  * refused to overwrite an existing file ran untraced, and that file (another
  * run's trace, or no trace at all) must stay byte for byte as it was: it is
@@ -98,8 +84,8 @@ static int is_this_run(const char *path, pid_t pid, int64_t started_ns, int exis
         return 0;
     }
     sqlite3_busy_timeout(db, 5000);
-    int64_t traced = meta_int(db, MT_META_PID);
-    int64_t start = meta_int(db, MT_META_START_REALTIME_NS);
+    int64_t traced = mt_launch_meta_int(db, MT_META_PID);
+    int64_t start = mt_launch_meta_int(db, MT_META_START_REALTIME_NS);
     sqlite3_close(db);
     if (traced < 0)
         return !existed;

@@ -20,7 +20,7 @@
 
 /* ---- reading one database's facts ---- */
 
-static char *meta_text(sqlite3 *db, mt_meta_t key)
+char *mt_launch_meta_text(sqlite3 *db, mt_meta_t key)
 {
     sqlite3_stmt *st;
     char *v = NULL;
@@ -33,9 +33,9 @@ static char *meta_text(sqlite3 *db, mt_meta_t key)
     return v;
 }
 
-static int64_t meta_int(sqlite3 *db, mt_meta_t key)
+int64_t mt_launch_meta_int(sqlite3 *db, mt_meta_t key)
 {
-    char *v = meta_text(db, key), *end = NULL;
+    char *v = mt_launch_meta_text(db, key), *end = NULL;
     int64_t r = v ? strtoll(v, &end, 10) : mt_meta_default(key);
     if (v && (end == v || *end))
         r = mt_meta_default(key);
@@ -53,15 +53,15 @@ static int read_row(const char *path, mt_tree_row_t *row)
         return -1;
     }
     sqlite3_busy_timeout(db, 2000);
-    row->pid = meta_int(db, MT_META_PID);
-    row->ppid = meta_int(db, MT_META_PPID);
-    row->traced_parent = meta_int(db, MT_META_TRACED_PARENT);
-    row->born_ns = meta_int(db, MT_META_FORK_REALTIME_NS);
-    row->start_ns = meta_int(db, MT_META_START_REALTIME_NS);
-    row->command = meta_text(db, MT_META_COMMAND);
-    row->exit_kind = meta_text(db, MT_META_EXIT_KIND);
-    row->exit_status = meta_int(db, MT_META_EXIT_STATUS);
-    row->exit_signal = meta_int(db, MT_META_EXIT_SIGNAL);
+    row->pid = mt_launch_meta_int(db, MT_META_PID);
+    row->ppid = mt_launch_meta_int(db, MT_META_PPID);
+    row->traced_parent = mt_launch_meta_int(db, MT_META_TRACED_PARENT);
+    row->born_ns = mt_launch_meta_int(db, MT_META_FORK_REALTIME_NS);
+    row->start_ns = mt_launch_meta_int(db, MT_META_START_REALTIME_NS);
+    row->command = mt_launch_meta_text(db, MT_META_COMMAND);
+    row->exit_kind = mt_launch_meta_text(db, MT_META_EXIT_KIND);
+    row->exit_status = mt_launch_meta_int(db, MT_META_EXIT_STATUS);
+    row->exit_signal = mt_launch_meta_int(db, MT_META_EXIT_SIGNAL);
     if (row->born_ns < 0)
         row->born_ns = row->start_ns;
     sqlite3_close(db);

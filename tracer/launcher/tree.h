@@ -11,6 +11,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sqlite3.h>
+
+#include "format/meta.h"
+
+/* A trace's meta value of key: text (malloc'ed, NULL when absent), or an
+ * integer (meta.h's default when absent or not a number). */
+char *mt_launch_meta_text(sqlite3 *db, mt_meta_t key);
+int64_t mt_launch_meta_int(sqlite3 *db, mt_meta_t key);
+
 typedef struct mt_tree_row {
     char *path;     /* the database, absolute */
     size_t parent;  /* 1-based row it came from; 0 for the top */
