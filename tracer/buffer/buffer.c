@@ -28,6 +28,7 @@ static _Atomic int waiting, consumer;
 static _Atomic uint64_t waits;
 static _Atomic uint64_t pass_start; /* 0: the writer is between drains */
 static pid_t consumer_pid;          /* the process whose writer drains us */
+static void (*waker)(void);
 static int orphaned;
 
 static mt_seg_t *seg_new(void)
@@ -95,6 +96,8 @@ static MT_NOINLINE void wait_for_room(void)
 {
     atomic_fetch_add(&waits, 1);
     atomic_fetch_add(&waiting, 1);
+    if (waker)
+        waker();
     uint32_t seen = atomic_load(&room);
     for (int idle = 0; full_up() && idle < STUCK_SLICES;) {
         struct timespec slice = {0, WAIT_SLICE_NS};
@@ -113,6 +116,8 @@ void mt_buffer_set_consumer(int on)
     if (!on)
         wake_waiters();
 }
+
+void mt_buffer_set_waker(void (*wake)(void)) { waker = wake; }
 
 int mt_buffer_pressure(void) { return atomic_load(&waiting) > 0; }
 uint64_t mt_buffer_waits(void) { return atomic_load(&waits); }

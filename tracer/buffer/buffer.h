@@ -165,6 +165,10 @@ void mt_buffer_pass_end(void);
 /* Whether producers may wait for a consumer: on while the writer runs.
  * Without one a full backlog grows instead (nothing would drain it). */
 void mt_buffer_set_consumer(int on);
+/* Called by a producer as it starts to wait for room: the consumer may be
+ * resting between drains, and nothing else would wake it before its rest
+ * ends (both then sat idle, half the time on a one-thread ring). */
+void mt_buffer_set_waker(void (*wake)(void));
 /* 1 while a producer waits for room: the writer should not sleep. */
 int mt_buffer_pressure(void);
 /* How many times a producer waited for room, over the process's life. */

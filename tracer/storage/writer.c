@@ -354,6 +354,14 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* A producer waits for room: drain now, not at the end of the rest. */
+static void wake_writer(void)
+{
+    pthread_mutex_lock(&W.wake_lock);
+    pthread_cond_signal(&W.wake);
+    pthread_mutex_unlock(&W.wake_lock);
+}
+
 static int spawn(void)
 {
     W.stop = 0;
@@ -365,6 +373,7 @@ static int spawn(void)
     int rc = pthread_create(&W.thread, &a, writer_main, NULL);
     pthread_attr_destroy(&a);
     W.running = rc == 0;
+    mt_buffer_set_waker(wake_writer);
     mt_buffer_set_consumer(W.running);
     return rc == 0 ? 0 : -1;
 }
