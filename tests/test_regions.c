@@ -216,6 +216,22 @@ START_TEST(gate_and_diff_take_a_region)
     char *diff[] = {"diff", db, db, "--region", "r", "--json", NULL};
     ck_assert_int_eq(cmd(mtr_cmd_diff, diff), 0);
     ck_assert_ptr_nonnull(strstr(out, "220200960")); /* 210 MiB on both sides */
+    /* the whole run's list gives each region's figures, as --region does */
+    char *text[] = {"report", db, NULL};
+    ck_assert_int_eq(cmd(mtr_cmd_report, text), 0);
+    ck_assert_ptr_nonnull(strstr(out,
+        "REGIONS  2 (2 names; each as --region NAME reports it)\n"
+        "  r  thread 1, at 2 us for 7 us: peak 210 MiB, 1 copy (100 MiB), 1 extra copy, 1 stall,"
+        " leaks 1.00 MiB\n"
+        "    inner  thread 1, at 2 us for 100 ns: peak 0 B, 0 copies (0 B), 0 extra copies,"
+        " 0 stalls, leaks 0 B\n"));
+    char *rjson[] = {"report", db, "--json", NULL};
+    ck_assert_int_eq(cmd(mtr_cmd_report, rjson), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"region_figures\":[{\"name\":\"r\",\"count\":1,"
+                                      "\"duration_ns\":7000,\"peak_bytes\":220200960,"
+                                      "\"peak_ns\":4000,\"copies\":1,\"copied_bytes\":104857600,"
+                                      "\"extra_copies\":1,\"stalls\":1,\"leaks\":1,"
+                                      "\"leaked_bytes\":1048576}"));
     char *json[] = {"report", db, "--region", "inner", "--json", NULL};
     ck_assert_int_eq(cmd(mtr_cmd_report, json), 0);
     ck_assert_ptr_nonnull(strstr(out, "\"region\":\"inner\""));

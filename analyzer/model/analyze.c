@@ -14,6 +14,7 @@
 #include "analyzer/model/blocks.h"
 #include "analyzer/model/groups.h"
 #include "analyzer/model/peak.h"
+#include "analyzer/model/region_sums.h"
 #include "analyzer/model/stalls.h"
 #include "analyzer/model/window.h"
 
@@ -28,6 +29,10 @@ typedef struct {
     int valid;
     mtr_block_t blk;
     long pending_copy; /* realloc copy waiting for its new block, or -1 */
+    /* the last realloc copy's destination and time, recorded or not: a
+     * chain's time must not depend on which copies --region keeps */
+    uint64_t pending_dst, pending_ns;
+    int pending_valid;
     int pending_remap; /* the next realloc of this thread was an mremap */
 } stash_t;
 
@@ -52,6 +57,8 @@ typedef struct {
     mtr_stack_use_t *alloc_by_stack;
     uint64_t nstacks, slice, slice_end;
     mtr_windows_t win; /* --region: what counts; empty for the whole run */
+    mtr_rsums_t *rs;   /* the whole run with regions: every name's figures */
+    uint64_t stop_index; /* the second pass's last event */
     uint64_t now;      /* the time of the event being applied */
 } ctx_t;
 
@@ -61,6 +68,8 @@ static void note_size(ctx_t *c, uint64_t size, uint32_t stack)
 {
     if (c->pass != 1 || !mtr_windows_has(&c->win, c->now, 0))
         return;
+    if (c->rs)
+        mtr_rsums_size(c->rs, size);
     if (stack < c->nstacks) {
         c->alloc_by_stack[stack].stack = stack;
         c->alloc_by_stack[stack].bytes += size;
@@ -131,6 +140,12 @@ static void on_copy(ctx_t *c, const mtr_event_t *e)
         stash_of(c, e->tid)->pending_remap = 1;
         return;
     }
+    if (e->copy_kind == MT_COPY_REALLOC) {
+        stash_t *s = stash_of(c, e->tid);
+        s->pending_valid = 1;
+        s->pending_dst = e->addr;
+        s->pending_ns = e->copy_ns;
+    }
     if (!mtr_windows_has(&c->win, e->ts, e->tid))
         return;
     mtr_copy_t cp = {.kind = e->copy_kind, .ts = rel(c, e->ts), .duration_ns = e->copy_ns,
@@ -149,6 +164,8 @@ static void on_copy(ctx_t *c, const mtr_event_t *e)
     }
     r->totals.copies++;
     MTR_PUSH(r->copies, r->ncopies, c->capcopies, cp);
+    if (c->rs)
+        mtr_rsums_copy(c->rs, e->tid, r->ncopies - 1);
 }
 
 static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
@@ -169,6 +186,12 @@ static void on_realloc_copy_done(ctx_t *c, stash_t *s, const mtr_block_t *nb)
  * the old block is gone either way, and must stop counting. */
 static void add_heap_block(ctx_t *c, const mtr_block_t *b)
 {
+    if (c->rs && c->pass == 1) {
+        const mtr_block_t *old = mtr_blocks_get(c->live, b->addr);
+        if (old)
+            mtr_rsums_gone(c->rs, old);
+        mtr_rsums_born(c->rs, b);
+    }
     c->heap -= mtr_blocks_add(c->live, b);
     c->heap += b->size;
 }
@@ -191,6 +214,8 @@ static void apply(ctx_t *c, const mtr_event_t *e)
     case MTR_EV_FREE:
         if (mtr_blocks_remove(c->live, e->addr, &b)) {
             c->heap -= b.size;
+            if (c->rs && c->pass == 1)
+                mtr_rsums_gone(c->rs, &b);
             if (c->pass == 1) {
                 stash_t *s = stash_of(c, e->tid);
                 if (s->valid)
@@ -211,11 +236,11 @@ static void apply(ctx_t *c, const mtr_event_t *e)
                 const mtr_block_t *o = &s->blk;
                 int moved = e->addr != e->old_addr && !s->pending_remap;
                 uint64_t copied = moved ? (o->size < e->size ? o->size : e->size) : 0;
-                const mtr_copy_t *cp = s->pending_copy >= 0 ? &c->r->copies[s->pending_copy] : NULL;
                 b.chain_ts = o->chain_moves ? o->chain_ts : o->ts;
                 b.chain_moves = o->chain_moves + (uint32_t)moved;
                 b.chain_copied = o->chain_copied + copied;
-                b.chain_ns = o->chain_ns + (moved && cp && cp->dst == e->addr ? cp->duration_ns : 0);
+                b.chain_ns = o->chain_ns + (moved && s->pending_valid && s->pending_dst == e->addr
+                                                ? s->pending_ns : 0);
                 b.chain_first_old = o->chain_first_old;
                 b.chain_first_step = o->chain_first_step;
                 b.chain_last_old = o->chain_last_old;
@@ -231,6 +256,7 @@ static void apply(ctx_t *c, const mtr_event_t *e)
                 s->valid = 0;
             }
             s->pending_remap = 0;
+            s->pending_valid = 0;
             on_realloc_copy_done(c, s, &b);
             c->r->totals.allocations++;
             c->r->totals.allocated_bytes += e->size;
@@ -305,6 +331,22 @@ static void sample(ctx_t *c, uint64_t t)
         r->timeline[r->ntimeline++] = (struct mtr_point){t, c->heap, total};
 }
 
+/* The second pass reached the peak: what was live then, and the copies of
+ * the payload among it. */
+static int in_windows(const mtr_block_t *b, const void *win)
+{
+    return mtr_windows_has(win, b->ts, 0);
+}
+
+static void at_peak(ctx_t *c)
+{
+    mtr_report_t *r = c->r;
+    uint64_t total;
+    r->peak.stacks = mtr_group_by_stack(c->live, c->nstacks, 0, &r->peak.nstacks, &total);
+    mtr_explain_peak(r, c->live, c->nstacks, c->win.n ? in_windows : NULL, &c->win);
+    mtr_count_extra_copies(r);
+}
+
 static int replay(ctx_t *c, char *err, size_t cap)
 {
     mtr_stream_t *s = mtr_stream_open(c->trace, err, cap);
@@ -319,10 +361,15 @@ static int replay(ctx_t *c, char *err, size_t cap)
     int rc;
     while ((rc = mtr_stream_next(s, &ev)) == 1) {
         c->now = ev->ts;
-        if (c->pass == 1)
+        if (c->pass == 1) {
             mtr_windows_advance(&c->win, c->live, ev->ts);
+            if (c->rs)
+                mtr_rsums_at(c->rs, ev->ts);
+        }
         apply(c, ev);
         c->index++;
+        if (c->pass == 1 && c->rs)
+            mtr_rsums_sample(c->rs, c->heap + c->anon, c->index, rel(c, ev->ts));
         if (c->pass == 1 && !mtr_windows_has(&c->win, ev->ts, 0)) {
             sample(c, rel(c, ev->ts));
         } else if (c->pass == 1) {
@@ -339,8 +386,13 @@ static int replay(ctx_t *c, char *err, size_t cap)
                 c->r->peak.time_ns = rel(c, ev->ts);
                 c->peak_index = c->index;
             }
-        } else if (c->index == c->peak_index) {
-            break;
+        } else {
+            if (c->index == c->peak_index)
+                at_peak(c);
+            if (c->rs)
+                mtr_rsums_second(c->rs, c->r, c->index, c->live);
+            if (c->index >= c->stop_index)
+                break;
         }
     }
     if (c->pass == 1)
@@ -374,6 +426,8 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     c.slice = span / MTR_TIMELINE_POINTS + 1;
     r->timeline = mtr_calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
     r->regions = mtr_trace_regions(t, &r->nregions);
+    if (!opt->region)
+        c.rs = mtr_rsums_new(r->regions, r->nregions, nstacks);
     if (opt->region) {
         if (mtr_windows_of(&c.win, r->regions, r->nregions, opt->region, nstacks, err, cap) < 0)
             goto fail;
@@ -412,15 +466,18 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
             r->baseline_bytes = c.stair[i].before;
             break;
         }
-    c.pass = 2;
-    if (c.peak_index && replay(&c, err, cap) < 0)
-        goto fail;
-    if (c.live) {
-        uint64_t total;
-        r->peak.stacks = mtr_group_by_stack(c.live, nstacks, 0, &r->peak.nstacks, &total);
-        mtr_explain_peak(r, c.live, nstacks);
-        mtr_count_extra_copies(r);
+    c.stop_index = c.peak_index;
+    if (c.rs) {
+        uint64_t last = mtr_rsums_first_done(c.rs, r, opt, c.growth, c.ngrowth);
+        c.stop_index = last > c.stop_index ? last : c.stop_index;
     }
+    c.pass = 2;
+    if (c.stop_index && replay(&c, err, cap) < 0)
+        goto fail;
+    if (c.rs)
+        r->region_sums = mtr_rsums_take(c.rs, &r->nregion_sums);
+    mtr_rsums_free(c.rs);
+    c.rs = NULL;
     mtr_find_stalls(r, opt, c.growth, c.ngrowth);
     mtr_windows_filter_stalls(&c.win, r, run->start_ns);
     mtr_windows_free(&c.win);
@@ -440,6 +497,7 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     return 0;
 fail:
     mtr_windows_free(&c.win);
+    mtr_rsums_free(c.rs);
     free(c.alloc_by_stack);
     mtr_blocks_free(c.live);
     free(c.stair);
@@ -462,5 +520,6 @@ void mtr_report_free(mtr_report_t *r)
     free(r->copy_groups);
     free(r->stall_groups);
     mtr_regions_free(r->regions, r->nregions);
+    free(r->region_sums);
     memset(r, 0, sizeof *r);
 }

@@ -87,6 +87,17 @@ typedef struct mtr_peak_buffer {
     size_t first_fill, nfill; /* copies into it: indices into report.fills */
 } mtr_peak_buffer_t;
 
+/* One region name's figures, as --region NAME reports them
+ * (model/region_sums.h): peak time relative to the start. */
+typedef struct mtr_region_sum {
+    const char *name;            /* the report's regions own it */
+    int depth;                   /* of its first region */
+    uint64_t count, duration_ns; /* its regions, and their times summed */
+    uint64_t peak_bytes, peak_ns;
+    uint64_t copies, copied_bytes, stalls, leaks, leaked_bytes;
+    int64_t extra_copies;
+} mtr_region_sum_t;
+
 typedef struct mtr_report {
     const mtr_run_t *run; /* the trace's facts: the trace outlives its report */
     uint64_t duration_ns;
@@ -138,6 +149,8 @@ typedef struct mtr_report {
     mtr_region_t *regions; /* every region of the trace, in the order they began */
     size_t nregions;
     const char *region;    /* the region reported on (options.region), or NULL */
+    mtr_region_sum_t *region_sums; /* per name, first begun first; none with region */
+    size_t nregion_sums;
 } mtr_report_t;
 
 /* 0 on success; -1 with one line in err when the trace cannot be read (the

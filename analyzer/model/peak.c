@@ -11,13 +11,15 @@ typedef struct {
     mtr_stack_use_t *use; /* indexed by stack */
     size_t n;
     int heap_only;
+    mtr_block_pred_t keep;
+    const void *arg;
 } group_t;
 
 static void group_add(const mtr_block_t *b, void *arg)
 {
     group_t *g = arg;
     if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_RESERVED ||
-        (g->heap_only && b->mapping) || b->stack >= g->n)
+        (g->heap_only && b->mapping) || b->stack >= g->n || (g->keep && !g->keep(b, g->arg)))
         return;
     g->use[b->stack].stack = b->stack;
     g->use[b->stack].bytes += b->size;
@@ -30,10 +32,11 @@ int mtr_use_by_bytes(const void *a, const void *b)
     return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : (x->stack > y->stack) - (x->stack < y->stack);
 }
 
-mtr_stack_use_t *mtr_group_by_stack(const mtr_blocks_t *live, size_t nstacks, int heap_only,
-                                    size_t *n, uint64_t *total)
+static mtr_stack_use_t *group(const mtr_blocks_t *live, size_t nstacks, int heap_only,
+                              mtr_block_pred_t keep, const void *arg, size_t *n,
+                              uint64_t *total)
 {
-    group_t g = {mtr_calloc(nstacks, sizeof(mtr_stack_use_t)), nstacks, heap_only};
+    group_t g = {mtr_calloc(nstacks, sizeof(mtr_stack_use_t)), nstacks, heap_only, keep, arg};
     mtr_blocks_each(live, group_add, &g);
     size_t k = 0;
     *total = 0;
@@ -47,10 +50,18 @@ mtr_stack_use_t *mtr_group_by_stack(const mtr_blocks_t *live, size_t nstacks, in
     return g.use;
 }
 
+mtr_stack_use_t *mtr_group_by_stack(const mtr_blocks_t *live, size_t nstacks, int heap_only,
+                                    size_t *n, uint64_t *total)
+{
+    return group(live, nstacks, heap_only, NULL, NULL, n, total);
+}
+
 typedef struct {
     mtr_report_t *r;
     uint64_t half;
     size_t cap;
+    mtr_block_pred_t keep;
+    const void *arg;
 } bufscan_t;
 
 static uint64_t rel(const mtr_report_t *r, uint64_t ts)
@@ -63,7 +74,7 @@ static void find_buffers(const mtr_block_t *b, void *arg)
     bufscan_t *s = arg;
     mtr_report_t *r = s->r;
     if (b->mapping == MTR_MAP_FILE || b->mapping == MTR_MAP_ARENA ||
-        b->mapping == MTR_MAP_RESERVED || b->size < s->half)
+        b->mapping == MTR_MAP_RESERVED || b->size < s->half || (s->keep && !s->keep(b, s->arg)))
         return;
     mtr_peak_buffer_t pb = {.addr = b->addr, .bytes = b->size, .count = 1,
                             .ts = rel(r, b->ts), .stack = b->stack};
@@ -98,15 +109,16 @@ void mtr_count_extra_copies(mtr_report_t *r)
     r->extra_copies = units > 1 ? units - 1 : 0;
 }
 
-void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks)
+void mtr_explain_peak(mtr_report_t *r, const mtr_blocks_t *live, size_t nstacks,
+                      mtr_block_pred_t made_here, const void *arg)
 {
     uint64_t half = (r->payload_bytes + 1) / 2;
-    bufscan_t s = {r, half ? half : 1, 0};
+    bufscan_t s = {r, half ? half : 1, 0, made_here, arg};
     mtr_blocks_each(live, find_buffers, &s);
     /* fragmented groups: one stack's small blocks adding up to half a payload */
     size_t n;
     uint64_t total;
-    mtr_stack_use_t *use = mtr_group_by_stack(live, nstacks, 1, &n, &total);
+    mtr_stack_use_t *use = group(live, nstacks, 1, made_here, arg, &n, &total);
     for (size_t i = 0; i < n; i++) {
         uint64_t small_bytes = use[i].bytes, small_count = use[i].count;
         for (size_t k = 0; k < r->nbuffers; k++)

@@ -556,6 +556,18 @@
                                         ' from ') : 'not a live allocation']);
       if (c.i !== undefined) link(tr, 'copy', c.i);
     });
+    var R = D.region_figures || [];
+    if (R.length) {
+      document.getElementById('regions').hidden = false;
+      t = document.getElementById('regions-table');
+      heading(t, ['region', 'times', 'time', 'peak', 'copies', 'copied', 'extra copies',
+                  'stalls', 'leaks']);
+      R.forEach(function (g) {
+        row(t, [g.name, g.count, fmtNs(g.duration_ns), fmtBytes(g.peak_bytes), g.copies,
+                fmtBytes(g.copied_bytes), g.extra_copies, g.stalls,
+                fmtBytes(g.leaked_bytes) + ' in ' + g.leaks]);
+      });
+    }
     t = document.getElementById('stalls-table');
     G = D.stall_groups;
     document.getElementById('stalls-note').textContent = G.length ?
