@@ -19,7 +19,7 @@ PYTHON_DIR ?= $(PREFIX)/lib/python3/dist-packages
 DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
         libzstd-dev libcurl4-openssl-dev check pkg-config sqlite3 python3 \
         python3-zarr python3-numcodecs nodejs npm valgrind chromium \
-        gdb python3.11-dbg python3-pytest python3-numpy
+        gdb python3.11-dbg python3-pytest python3-pytest-xdist python3-numpy
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all deps check demo bench soak reports clean install uninstall

@@ -21,6 +21,9 @@
     /* the nearest traced process this one descends from (its parent when   \
      * that is traced; through untraced ones under --follow exec) */         \
     X(TRACED_PARENT, "traced_parent", INT, -1)                                 \
+    /* that process's image, by its start_realtime_ns: the one that forked   \
+     * this line, though it may have exec'd another since */                 \
+    X(TRACED_PARENT_IMAGE_NS, "traced_parent_image_ns", INT, -1)               \
     /* realtime ns of the fork that made this process (a forked child's    \
      * database opens at its first commit, perhaps after its parent exec'd \
      * another image); absent for an image that exec'd */                  \

@@ -8,6 +8,7 @@
  *   ...
  *   memtrace_region_end();             ends the thread's innermost region
  *   memtrace_sync();                   commits the trace now (0), or -1
+ *   memtrace_database();               this process's trace file, or NULL
  *
  * `memtrace-report --region decode run.db` then reports only that region. */
 #ifndef MEMTRACE_H
@@ -15,6 +16,15 @@
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_DEFAULT */
+static inline const char *memtrace_database(void)
+{
+    static void *fn;
+    static int done;
+    const char *(*f)(void);
+    *(void **)&f = memtrace__resolve_(&fn, &done, "memtrace_database");
+    return f ? f() : (const char *)0;
+}
+
 #endif
 #include <dlfcn.h>
 
@@ -55,6 +65,15 @@ static inline int memtrace_sync(void)
     int (*f)(void);
     *(void **)&f = memtrace__resolve_(&fn, &done, "memtrace_sync");
     return f ? f() : -1;
+}
+
+static inline const char *memtrace_database(void)
+{
+    static void *fn;
+    static int done;
+    const char *(*f)(void);
+    *(void **)&f = memtrace__resolve_(&fn, &done, "memtrace_database");
+    return f ? f() : (const char *)0;
 }
 
 #endif

@@ -138,6 +138,15 @@ START_TEST(launcher_refuses_what_it_cannot_trace)
     snprintf(line, sizeof line, "memtrace: the output directory %s/nodir does not exist\n", dir);
     ck_assert_str_eq(err, line);
     ck_assert_int_eq(access(db, F_OK), -1);
+
+    /* a directory per process could be neither checked nor searched */
+    char perpid[256];
+    snprintf(perpid, sizeof perpid, "%s/run.%%p/run.db", dir);
+    char *pdir[] = {MEMTRACE, "run", "-o", perpid, "--", FIXTURE("alloc1000"), NULL};
+    ck_assert_int_eq(run(pdir), 2);
+    snprintf(line, sizeof line, "memtrace: -o %s: %%p and %%e may appear in the file's name only,"
+             " not in its directory\n", perpid);
+    ck_assert_str_eq(err, line);
 }
 END_TEST
 

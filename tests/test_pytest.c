@@ -3,7 +3,8 @@
  * must end): every budget of the marker once within and once over; the
  * project-wide defaults from the command line (through the re-exec form
  * --memtrace) and from the ini file; and nothing at all without the tracer.
- * Debian's python3 with python3-pytest and python3-numpy. */
+ * pytest-xdist's workers each judge their own tests.  Debian's python3 with
+ * python3-pytest, python3-pytest-xdist and python3-numpy. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,29 @@ START_TEST(project_defaults_from_the_command_line_and_the_ini)
 }
 END_TEST
 
+/* pytest-xdist: each worker is a traced child writing its own database, and
+ * judges its own tests in it (Debian's python3-pytest-xdist) */
+START_TEST(xdist_workers_judge_their_tests)
+{
+    char *dir = th_tempdir(), db[256];
+    snprintf(db, sizeof db, "%s/xdist.db", dir);
+    char *argv[] = {MT_BUILD_DIR "/memtrace", "run", "-q", "-o", db, "--", "/usr/bin/python3",
+                    "-m", "pytest", "-p", "memtrace.pytest_plugin", "-p", "no:cacheprovider",
+                    "-n", "2", "-q", "-rA", "-k", "extra_copies or peak", SUITE_PY, NULL};
+    int status = th_run(argv, env, out, sizeof out);
+    EXITED(status, 1);
+    HAS("[gw"); /* the workers ran the tests */
+    ENDS("test_extra_copies_within", "PASSED");
+    ENDS("test_extra_copies_over", "FAILED");
+    ENDS("test_peak_within", "PASSED");
+    ENDS("test_peak_over", "FAILED");
+    HAS("2 failed, 2 passed");
+    HAS("memtrace budget max_extra_copies=0 broken: extra copies 1 exceed --max-extra-copies 0\n"
+        "the largest copy (memmove of 100.0 MiB), at:\n");
+    HAS("    test_extra_copies_over (" SUITE_PY ":24)\n");
+}
+END_TEST
+
 START_TEST(untraced_the_plugin_does_nothing)
 {
     char *argv[] = {"/usr/bin/python3", "-m", "pytest", "-p", "memtrace.pytest_plugin", "-p",
@@ -145,6 +169,7 @@ Suite *pytest_suite(void)
     tcase_set_timeout(t, 400); /* a traced pytest with numpy, and an analysis per test */
     tcase_add_test(t, each_budget_passes_and_fails);
     tcase_add_test(t, project_defaults_from_the_command_line_and_the_ini);
+    tcase_add_test(t, xdist_workers_judge_their_tests);
     tcase_add_test(t, untraced_the_plugin_does_nothing);
     suite_add_tcase(s, t);
     return s;

@@ -227,9 +227,11 @@ START_TEST(fork_hangs_from_the_image_that_forked_it)
     ck_assert_int_eq(th_int(d, "SELECT count(*) FROM tree c, tree p WHERE c.pid = p.pid"
                                " AND c.parent = 1 AND p.id = 1 AND c.command LIKE '%% racefork2 %%'"),
                      1);
+    /* C: forked by row 1, whose pid is now racefork2's (C's trace begins
+     * at its fork, and names the image it was forked from) */
     ck_assert_int_eq(th_int(d, "SELECT count(*) FROM tree c, tree e WHERE c.parent = 1"
                                " AND c.pid != e.pid AND e.parent = 1 AND e.pid = c.ppid"
-                               " AND c.start_realtime_ns > e.start_realtime_ns"),
+                               " AND c.start_realtime_ns < e.start_realtime_ns"),
                      1);
     sqlite3_close(d);
 }
@@ -238,6 +240,26 @@ END_TEST
 /* With %p in the name every process's trace is named by its pid (and ".N"
  * for the images one pid exec'd): the glob the closing line gives covers
  * every one of them. */
+/* --follow exec: C, forked by the first image and untraced, execs a leaf
+ * after its parent's second image started; the leaf hangs from the first */
+START_TEST(exec_hangs_from_the_image_its_line_forked_from)
+{
+    char *dir = th_tempdir(), db[256];
+    snprintf(db, sizeof db, "%s/run.db", dir);
+    char *argv[] = {MEMTRACE, "run", "-q", "--follow", "exec", "-o", db, "--", FORKTREE,
+                    "racefork", "exec", NULL};
+    ck_assert_int_eq(run(argv), 0);
+    ck_assert_int_eq(th_count_files(dir, "run.db"), 3);
+    sqlite3 *d = th_open(db);
+    ck_assert_int_eq(th_int(d, "SELECT count(*) FROM tree l, tree s WHERE l.command LIKE '%% leaf'"
+                               " AND s.command LIKE '%% racefork2 %%'"
+                               " AND l.start_realtime_ns > s.start_realtime_ns"
+                               " AND l.parent = 1 AND l.ppid = s.pid"),
+                     1);
+    sqlite3_close(d);
+}
+END_TEST
+
 START_TEST(summary_glob_covers_pid_names)
 {
     char *dir = th_tempdir(), tmpl[256], line[1024];
@@ -587,6 +609,7 @@ Suite *tree_suite(void)
     tcase_add_test(t, follow_exec_skips_bare_forks);
     tcase_add_test(t, follow_none_writes_one_database);
     tcase_add_test(t, fork_hangs_from_the_image_that_forked_it);
+    tcase_add_test(t, exec_hangs_from_the_image_its_line_forked_from);
     tcase_add_test(t, summary_glob_covers_pid_names);
     tcase_add_test(t, help_lists_follow_and_tree);
     tcase_add_test(t, report_says_a_trace_has_children);

@@ -148,7 +148,9 @@ void mt_config_forked(void)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     mt_cfg.traced_parent = (long)getppid();
+    mt_cfg.traced_parent_image_ns = mt_cfg.start_realtime_ns; /* the parent's, copied */
     mt_cfg.fork_realtime_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    mt_cfg.start_realtime_ns = mt_cfg.fork_realtime_ns;
 }
 
 int mt_config_load(void)
@@ -157,8 +159,13 @@ int mt_config_load(void)
         return -1;
     mt_cfg.force = flag_on(MT_SET_FORCE, 0);
     const char *tp = getenv(MT_ENV_TRACED_PARENT);
-    mt_cfg.traced_parent = tp ? strtol(tp, NULL, 10) : -1;
+    char *end = NULL;
+    mt_cfg.traced_parent = tp ? strtol(tp, &end, 10) : -1;
+    mt_cfg.traced_parent_image_ns = end && *end == ':' ? strtoll(end + 1, NULL, 10) : -1;
     mt_cfg.fork_realtime_ns = -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    mt_cfg.start_realtime_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
     mt_cfg.python = flag_on(MT_SET_PYTHON, 1);
     /* before main, so the interpreter reads it when it starts */
     if (flag_on(MT_SET_PYTHON_ALLOCATORS, 0))

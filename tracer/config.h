@@ -54,10 +54,12 @@ typedef enum mt_setting {
 /* Set by the first traced process for its whole tree: its pid, which tells
  * every later process it is a child. */
 #define MT_ENV_ROOT_PID "MEMTRACE_ROOT_PID"
-/* Set by every traced image to its pid: what a later image inherits names
- * the nearest traced process it descends from, through untraced ones (a
- * shell's subshell under --follow exec).  The launcher's tree links an
- * image whose parent left no trace by it (meta traced_parent). */
+/* Set by every traced process to "PID:START" (its pid and realtime start):
+ * what a later image inherits names the nearest traced process it descends
+ * from, through untraced ones (a shell's subshell under --follow exec), and
+ * which of that pid's images forked the line.  The launcher's tree links a
+ * process whose parent left no trace, or exec'd since, by it (meta
+ * traced_parent, traced_parent_image_ns). */
 #define MT_ENV_TRACED_PARENT "MEMTRACE_TRACED_PARENT"
 
 typedef struct mt_config {
@@ -70,7 +72,9 @@ typedef struct mt_config {
     int python; /* take CPython's frames */
     int follow; /* MT_FOLLOW_* (format/kinds.h) */
     long traced_parent; /* MT_ENV_TRACED_PARENT as inherited, -1 when absent */
+    int64_t traced_parent_image_ns; /* and its image's start, -1 when unknown */
     int64_t fork_realtime_ns; /* a traced fork child's fork, -1 in an exec'd image */
+    int64_t start_realtime_ns; /* this image's start, or its fork's */
 } mt_config_t;
 
 /* Written only by mt_config_load (and mt_config_forked). */

@@ -14,7 +14,7 @@ functions libmemtrace.so exports in the process, if it is there.
 import contextlib
 import ctypes
 
-__all__ = ["region", "region_begin", "region_end", "sync", "traced"]
+__all__ = ["database", "region", "region_begin", "region_end", "sync", "traced"]
 
 
 def _lookup():
@@ -22,14 +22,17 @@ def _lookup():
         lib = ctypes.CDLL(None)  # the process's global scope: the preloaded tracer if any
         begin, end, sync_ = lib.memtrace_region_begin, lib.memtrace_region_end, lib.memtrace_sync
     except (OSError, AttributeError):
-        return None, None, None
+        return None, None, None, None
     begin.argtypes, begin.restype = [ctypes.c_char_p], None
     end.argtypes, end.restype = [], None
     sync_.argtypes, sync_.restype = [], ctypes.c_int
-    return begin, end, sync_
+    database_ = getattr(lib, "memtrace_database", None)  # None from an older tracer
+    if database_ is not None:
+        database_.argtypes, database_.restype = [], ctypes.c_char_p
+    return begin, end, sync_, database_
 
 
-_begin, _end, _sync = _lookup()
+_begin, _end, _sync, _database = _lookup()
 
 
 def traced():
@@ -53,6 +56,14 @@ def sync():
     """Commits the trace now, so a reader sees everything recorded so far.
     True when it did (the process is traced)."""
     return _sync is not None and _sync() == 0
+
+
+def database():
+    """The path of the trace this process writes (each process of a traced
+    tree writes its own: a pytest-xdist worker, a multiprocessing child), or
+    None untraced."""
+    path = _database() if _database is not None else None
+    return path.decode("utf-8", "surrogateescape") if path else None
 
 
 @contextlib.contextmanager

@@ -72,25 +72,15 @@ def _clean_env():
     return env
 
 
-def _database():
-    """The database this process writes: the launcher's MEMTRACE_OUTPUT, with
-    %p and %e expanded as the tracer does (pid, basename of argv[0])."""
-    tmpl = os.environ.get("MEMTRACE_OUTPUT", "memtrace.%e.%p.db")
-    argv0 = getattr(sys, "orig_argv", None) or [sys.executable]
-    out = tmpl.replace("%p", str(os.getpid())).replace("%e", os.path.basename(argv0[0]))
-    root = os.environ.get("MEMTRACE_ROOT_PID")
-    if root and root != str(os.getpid()):
-        return None  # a child (an xdist worker) writes a database of its own: not checked
-    return os.path.abspath(out)
-
-
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "memtrace(max_peak=None, max_extra_copies=None, max_stalls=None, "
         "max_copied=None): memory and copy budgets of this test under memtrace")
     if config.getoption("memtrace") and not memtrace.traced():
         _reexec(config)
-    config._memtrace_db = _database() if memtrace.traced() else None
+    # each process checks its own trace: under pytest-xdist every worker is
+    # a traced child with a database of its own
+    config._memtrace_db = memtrace.database()
 
 
 def _reexec(config):

@@ -6,6 +6,7 @@
 #include "tracer/capture/guard.h"
 #include "tracer/capture/record.h"
 #include "tracer/common.h"
+#include "tracer/hooks/lifecycle.h"
 #include "tracer/storage/writer.h"
 
 MT_EXPORT void memtrace_region_begin(const char *name) { mt_record_region(1, name); }
@@ -23,3 +24,7 @@ MT_EXPORT int memtrace_sync(void)
     mt_guard_leave(was);
     return 0;
 }
+
+/* The database this process writes (absolute), or NULL untraced: a forked
+ * or exec'd child (a pytest-xdist worker) checks its own trace. */
+MT_EXPORT const char *memtrace_database(void) { return mt_lifecycle_database(); }

@@ -26,6 +26,24 @@
 
 static pid_t traced_pid;
 static int exit_status = -1;
+static char database[4096]; /* absolute: the program may chdir */
+
+/* Remembers path as this process's database (empty if it does not fit). */
+static void note_database(const char *path)
+{
+    char cwd[4096];
+    database[0] = 0;
+    if (path[0] == '/')
+        snprintf(database, sizeof database, "%s", path);
+    else if (getcwd(cwd, sizeof cwd) &&
+             snprintf(database, sizeof database, "%s/%s", cwd, path) >= (int)sizeof database)
+        database[0] = 0;
+}
+
+const char *mt_lifecycle_database(void)
+{
+    return mt_record_active() && getpid() == traced_pid && database[0] ? database : NULL;
+}
 
 static int pick_path(int derived, char *out, size_t cap)
 {
@@ -45,6 +63,14 @@ static int pick_path(int derived, char *out, size_t cap)
     return 0;
 }
 
+/* What this process's descendants inherit (MT_ENV_TRACED_PARENT). */
+static void name_self_parent(void)
+{
+    char self[64];
+    snprintf(self, sizeof self, "%ld:%lld", (long)getpid(), (long long)mt_cfg.start_realtime_ns);
+    setenv(MT_ENV_TRACED_PARENT, self, 1);
+}
+
 static void fork_prepare(void) { mt_writer_fork_prepare(); }
 static void fork_parent(void) { mt_writer_fork_parent(); }
 
@@ -62,9 +88,11 @@ static void fork_child(void)
     mt_config_forked();
     /* --follow exec and none: a fork that does not exec stays untraced */
     if (mt_cfg.follow == MT_FOLLOW_ALL && pick_path(1, path, sizeof path) == 0 &&
-        mt_writer_fork_child(path) == 0)
+        mt_writer_fork_child(path) == 0) {
+        note_database(path);
+        name_self_parent();
         mt_record_start();
-    else
+    } else
         mt_writer_fork_child(NULL);
 out:
     mt_guard_leave(was);
@@ -123,9 +151,8 @@ void mt_lifecycle_start(void)
     traced_pid = getpid();
     if (mt_writer_start(path, derived ? 0 : mt_cfg.force, 0) < 0)
         goto out;
-    char self[32];
-    snprintf(self, sizeof self, "%ld", (long)traced_pid);
-    setenv(MT_ENV_TRACED_PARENT, self, 1); /* what our exec'd descendants inherit */
+    note_database(path);
+    name_self_parent();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     mt_record_start();
     mt_sigterm_start();

@@ -23,5 +23,8 @@ void mt_lifecycle_yield_fd(int fd);
 /* A module is about to be unloaded: the module map must take its place in
  * every stack recorded so far while it is still there to read. */
 void mt_lifecycle_before_unload(void);
+/* The absolute path of the database this process writes, or NULL when it
+ * is not traced (memtrace_database). */
+const char *mt_lifecycle_database(void);
 
 #endif

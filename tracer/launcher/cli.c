@@ -128,6 +128,13 @@ int mt_launch_check(const char *prog, const char *out, char *path, size_t cap, c
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", out);
     const char *d = dirname(dir);
+    /* every process writes into one directory the launcher can check now
+     * and search at the end for the children's traces */
+    if (strstr(d, "%p") || strstr(d, "%e")) {
+        snprintf(why, wcap, "-o %s: %%p and %%e may appear in the file's name only, not in"
+                 " its directory", out);
+        return -1;
+    }
     if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(why, wcap, "the output directory %s does not exist", d);
         return -1;

@@ -28,8 +28,8 @@ static void usage(void)
         fprintf(stderr, " [%s%s%s]", mt_setting_option((mt_setting_t)s), m ? " " : "", m ? m : "");
     }
     fprintf(stderr, " -- PROGRAM [ARGS...]\n"
-                    "  -o FILE  database to write (%%p = pid, %%e = program name;\n"
-                    "           default %s)\n"
+                    "  -o FILE  database to write (%%p = pid, %%e = program name, in the\n"
+                    "           file name only; default %s)\n"
                     "  -f       overwrite an existing database\n"
                     "  --unwind MODE  %s (default) or %s\n",
             MT_DEFAULT_OUTPUT, mt_kind_name(MT_KINDS_UNWIND, MT_UNWIND_FAST),

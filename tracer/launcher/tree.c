@@ -7,8 +7,7 @@
  * traced_parent, through untraced processes) is one of the run's. */
 #include "tracer/launcher/tree.h"
 
-#include <dirent.h>
-#include <fnmatch.h>
+#include <glob.h>
 #include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -56,6 +55,7 @@ static int read_row(const char *path, mt_tree_row_t *row)
     row->pid = mt_launch_meta_int(db, MT_META_PID);
     row->ppid = mt_launch_meta_int(db, MT_META_PPID);
     row->traced_parent = mt_launch_meta_int(db, MT_META_TRACED_PARENT);
+    row->parent_image_ns = mt_launch_meta_int(db, MT_META_TRACED_PARENT_IMAGE_NS);
     row->born_ns = mt_launch_meta_int(db, MT_META_FORK_REALTIME_NS);
     row->start_ns = mt_launch_meta_int(db, MT_META_START_REALTIME_NS);
     row->command = mt_launch_meta_text(db, MT_META_COMMAND);
@@ -83,21 +83,27 @@ static void free_row(mt_tree_row_t *r)
 
 /* ---- finding the run's databases ---- */
 
-/* The glob every database of the run matches: the template's file name
- * with %p and %e as '*', then '*' for the suffixes children add. */
-static void name_glob(const char *name, char *out, size_t cap)
+/* The glob every database of the run matches: the template with %p and %e
+ * as '*' (in a directory's name too: a directory per process), then '*' for
+ * the suffixes children add; the rest matches only itself. */
+static int run_glob(const char *tmpl, char *out, size_t cap)
 {
     size_t k = 0;
-    for (const char *p = name; *p && k + 3 < cap; p++) {
+    for (const char *p = tmpl; *p; p++) {
+        if (k + 3 >= cap)
+            return -1;
         if (p[0] == '%' && (p[1] == 'p' || p[1] == 'e')) {
             out[k++] = '*';
             p++;
-        } else {
-            out[k++] = *p;
+            continue;
         }
+        if (strchr("*?[\\", *p))
+            out[k++] = '\\';
+        out[k++] = *p;
     }
     out[k++] = '*';
     out[k] = 0;
+    return 0;
 }
 
 /* SQLite's own files beside a database are not traces. */
@@ -127,30 +133,24 @@ static int push(mt_tree_t *t, size_t *cap, const mt_tree_row_t *row)
     return 0;
 }
 
-/* Every trace beside top that matches the template, top excluded. */
+/* Every trace that matches the template, top excluded. */
 static void candidates(const char *tmpl, const char *top, int64_t started_ns, mt_tree_t *c,
                        size_t *cap)
 {
-    char dir[4096], base[4096], glob[4096], path[8192];
-    snprintf(dir, sizeof dir, "%s", tmpl);
-    snprintf(base, sizeof base, "%s", tmpl);
-    const char *d = dirname(dir);
-    if (strchr(d, '%')) /* a directory per process: not looked for */
+    char pattern[8192];
+    glob_t g;
+    if (run_glob(tmpl, pattern, sizeof pattern) < 0 || glob(pattern, 0, NULL, &g) != 0)
         return;
-    name_glob(basename(base), glob, sizeof glob);
-    DIR *dh = opendir(d);
-    if (!dh)
-        return;
-    for (struct dirent *e; (e = readdir(dh));) {
-        snprintf(path, sizeof path, "%s/%s", d, e->d_name);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *path = g.gl_pathv[i], *slash = strrchr(path, '/');
         mt_tree_row_t row;
-        if (fnmatch(glob, e->d_name, 0) != 0 || is_side_file(e->d_name) || !strcmp(path, top) ||
+        if (is_side_file(slash ? slash + 1 : path) || !strcmp(path, top) ||
             read_row(path, &row) < 0)
             continue;
         if (row.start_ns < started_ns || push(c, cap, &row) < 0)
             free_row(&row);
     }
-    closedir(dh);
+    globfree(&g);
 }
 
 static int has_pid(const mt_tree_t *t, int64_t pid)
@@ -187,10 +187,20 @@ static size_t image_of(const mt_tree_t *t, int64_t pid, size_t i)
     return before ? before : after;
 }
 
+/* The image of pid that started at start_ns, if the trace names one. */
+static size_t image_named(const mt_tree_t *t, int64_t pid, int64_t start_ns)
+{
+    for (size_t j = 0; start_ns >= 0 && j < t->n; j++)
+        if (t->row[j].pid == pid && t->row[j].start_ns == start_ns)
+            return j + 1;
+    return 0;
+}
+
 /* The row each one came from: the image of its own pid before it (it
- * exec'd from that; images of one pid follow one another), else its
- * parent's image (which forked it), else its nearest traced ancestor's,
- * else the top. */
+ * exec'd from that; images of one pid follow one another), else the image
+ * its nearest traced ancestor named when the line forked from it (it may
+ * have exec'd since), else its parent's image by time, else that
+ * ancestor's by time, else the top. */
 static void link_parents(mt_tree_t *t)
 {
     for (size_t i = 1; i < t->n; i++) {
@@ -198,7 +208,10 @@ static void link_parents(mt_tree_t *t)
         for (size_t j = 0; j < i; j++)
             if (t->row[j].pid == t->row[i].pid)
                 same = j + 1;
-        size_t up = same ? same : image_of(t, t->row[i].ppid, i);
+        size_t up = same ? same
+                         : image_named(t, t->row[i].traced_parent, t->row[i].parent_image_ns);
+        if (!up)
+            up = image_of(t, t->row[i].ppid, i);
         if (!up && t->row[i].traced_parent > 0)
             up = image_of(t, t->row[i].traced_parent, i);
         t->row[i].parent = up ? up : 1;

@@ -25,6 +25,7 @@ typedef struct mt_tree_row {
     size_t parent;  /* 1-based row it came from; 0 for the top */
     int64_t pid, ppid, start_ns; /* start_ns: meta's start_realtime_ns */
     int64_t traced_parent;       /* meta's: for a parent that left no trace */
+    int64_t parent_image_ns;     /* meta's: which image of it, by start; -1 unknown */
     int64_t born_ns; /* when it came to be: its fork (meta's), else its start */
     char *command, *exit_kind;   /* NULL when meta does not say */
     int64_t exit_status, exit_signal;

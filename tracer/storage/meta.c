@@ -36,11 +36,10 @@ void mt_meta_write_start(uint64_t now)
     mt_sink_meta_int(MT_META_PID, getpid());
     mt_sink_meta_int(MT_META_PPID, getppid());
     mt_sink_meta_int(MT_META_TRACED_PARENT, mt_cfg.traced_parent);
+    mt_sink_meta_int(MT_META_TRACED_PARENT_IMAGE_NS, mt_cfg.traced_parent_image_ns);
     if (mt_cfg.fork_realtime_ns >= 0)
         mt_sink_meta_int(MT_META_FORK_REALTIME_NS, mt_cfg.fork_realtime_ns);
-    struct timespec rt;
-    clock_gettime(CLOCK_REALTIME, &rt);
-    mt_sink_meta_int(MT_META_START_REALTIME_NS, (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec);
+    mt_sink_meta_int(MT_META_START_REALTIME_NS, mt_cfg.start_realtime_ns);
     mt_sink_meta_int(MT_META_START_NS, (int64_t)now);
     mt_sink_meta_int(MT_META_PAGE_SIZE, sysconf(_SC_PAGESIZE));
     mt_sink_meta_int(MT_META_COPY_MIN, (int64_t)mt_cfg.copy_min);
