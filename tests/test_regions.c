@@ -223,7 +223,7 @@ START_TEST(gate_and_diff_take_a_region)
         "REGIONS  2 (2 names; each as --region NAME reports it)\n"
         "  r  thread 1, at 2 us for 7 us: peak 210 MiB, 1 copy (100 MiB), 1 extra copy, 1 stall,"
         " leaks 1.00 MiB\n"
-        "    inner  thread 1, at 2 us for 100 ns: peak 0 B, 0 copies (0 B), 0 extra copies,"
+        "    inner  thread 1, at 2 us for 100 ns: peak 10.0 MiB, 0 copies (0 B), 0 extra copies,"
         " 0 stalls, leaks 0 B\n"));
     char *rjson[] = {"report", db, "--json", NULL};
     ck_assert_int_eq(cmd(mtr_cmd_report, rjson), 0);

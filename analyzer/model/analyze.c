@@ -347,6 +347,37 @@ static void at_peak(ctx_t *c)
     mtr_count_extra_copies(r);
 }
 
+/* The memory in use now, at time t (relative), as a candidate peak. */
+static void peak_candidate(ctx_t *c, uint64_t t)
+{
+    mtr_report_t *r = c->r;
+    uint64_t total = c->heap + c->anon;
+    if (c->heap > r->peak.heap_bytes)
+        r->peak.heap_bytes = c->heap;
+    uint64_t reserved = mtr_blocks_reserved(c->live);
+    if (reserved > r->peak.reserved_bytes)
+        r->peak.reserved_bytes = reserved;
+    if (total > r->peak.total_bytes) {
+        r->peak.total_bytes = total;
+        r->peak.heap_at_peak = c->heap;
+        r->peak.time_ns = t;
+        c->peak_index = c->index;
+    }
+}
+
+/* The first pass, before the event at ts: windows that ended settle their
+ * leaks, and windows that began since the last event hold the memory it
+ * left (a region with no event of its own still had memory in use). */
+static void first_pass_at(ctx_t *c, uint64_t ts)
+{
+    mtr_windows_advance(&c->win, c->live, ts);
+    uint64_t began = c->win.n ? mtr_windows_began(&c->win, ts) : 0;
+    if (began)
+        peak_candidate(c, rel(c, began));
+    if (c->rs)
+        mtr_rsums_at(c->rs, ts, c->heap + c->anon, c->index);
+}
+
 static int replay(ctx_t *c, char *err, size_t cap)
 {
     mtr_stream_t *s = mtr_stream_open(c->trace, err, cap);
@@ -361,31 +392,16 @@ static int replay(ctx_t *c, char *err, size_t cap)
     int rc;
     while ((rc = mtr_stream_next(s, &ev)) == 1) {
         c->now = ev->ts;
-        if (c->pass == 1) {
-            mtr_windows_advance(&c->win, c->live, ev->ts);
-            if (c->rs)
-                mtr_rsums_at(c->rs, ev->ts);
-        }
+        if (c->pass == 1)
+            first_pass_at(c, ev->ts);
         apply(c, ev);
         c->index++;
-        if (c->pass == 1 && c->rs)
-            mtr_rsums_sample(c->rs, c->heap + c->anon, c->index, rel(c, ev->ts));
-        if (c->pass == 1 && !mtr_windows_has(&c->win, ev->ts, 0)) {
+        if (c->pass == 1) {
+            if (c->rs)
+                mtr_rsums_sample(c->rs, c->heap + c->anon, c->index, rel(c, ev->ts));
             sample(c, rel(c, ev->ts));
-        } else if (c->pass == 1) {
-            uint64_t total = c->heap + c->anon;
-            sample(c, rel(c, ev->ts));
-            if (c->heap > c->r->peak.heap_bytes)
-                c->r->peak.heap_bytes = c->heap;
-            uint64_t reserved = mtr_blocks_reserved(c->live);
-            if (reserved > c->r->peak.reserved_bytes)
-                c->r->peak.reserved_bytes = reserved;
-            if (total > c->r->peak.total_bytes) {
-                c->r->peak.total_bytes = total;
-                c->r->peak.heap_at_peak = c->heap;
-                c->r->peak.time_ns = rel(c, ev->ts);
-                c->peak_index = c->index;
-            }
+            if (mtr_windows_has(&c->win, ev->ts, 0))
+                peak_candidate(c, rel(c, ev->ts));
         } else {
             if (c->index == c->peak_index)
                 at_peak(c);
@@ -396,7 +412,7 @@ static int replay(ctx_t *c, char *err, size_t cap)
         }
     }
     if (c->pass == 1)
-        mtr_windows_advance(&c->win, c->live, UINT64_MAX);
+        first_pass_at(c, UINT64_MAX);
     mtr_stream_close(s);
     return rc < 0 ? -1 : 0;
 }
@@ -427,7 +443,7 @@ int mtr_analyze(mtr_trace_t *t, const mtr_options_t *opt, mtr_report_t *r, char 
     r->timeline = mtr_calloc(MTR_TIMELINE_POINTS + 2, sizeof *r->timeline);
     r->regions = mtr_trace_regions(t, &r->nregions);
     if (!opt->region)
-        c.rs = mtr_rsums_new(r->regions, r->nregions, nstacks);
+        c.rs = mtr_rsums_new(r->regions, r->nregions, nstacks, run->start_ns);
     if (opt->region) {
         if (mtr_windows_of(&c.win, r->regions, r->nregions, opt->region, nstacks, err, cap) < 0)
             goto fail;

@@ -36,6 +36,7 @@ struct mtr_rsums {
     mtr_region_sum_t *sum;
     name_t *st;
     size_t nnames, nstacks;
+    uint64_t start; /* the run's, for relative times */
     uint64_t stamp, payload;
     size_t *by_peak; /* names with a peak, earliest peak first */
     size_t npeaks, next_peak;
@@ -53,7 +54,7 @@ static int by_name(const void *a, const void *b)
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-mtr_rsums_t *mtr_rsums_new(const mtr_region_t *r, size_t n, size_t nstacks)
+mtr_rsums_t *mtr_rsums_new(const mtr_region_t *r, size_t n, size_t nstacks, uint64_t start_ns)
 {
     if (!n)
         return NULL;
@@ -94,6 +95,7 @@ mtr_rsums_t *mtr_rsums_new(const mtr_region_t *r, size_t n, size_t nstacks)
     }
     s->nw = n;
     s->nstacks = nstacks;
+    s->start = start_ns;
     free(k);
     free(first);
     free(id);
@@ -123,7 +125,16 @@ static void settle(mtr_rsums_t *s, const win_t *w)
     s->sum[w->name].leaked_bytes += w->live_bytes;
 }
 
-void mtr_rsums_at(mtr_rsums_t *s, uint64_t ts)
+static void peak_at(mtr_rsums_t *s, size_t name, uint64_t total, uint64_t index, uint64_t rel_ts)
+{
+    if (total > s->sum[name].peak_bytes) {
+        s->sum[name].peak_bytes = total;
+        s->sum[name].peak_ns = rel_ts;
+        s->st[name].peak_index = index;
+    }
+}
+
+void mtr_rsums_at(mtr_rsums_t *s, uint64_t ts, uint64_t total, uint64_t index)
 {
     for (size_t k = 0; k < s->nactive;) {
         const win_t *w = &s->w[s->active[k]];
@@ -134,9 +145,12 @@ void mtr_rsums_at(mtr_rsums_t *s, uint64_t ts)
             k++;
         }
     }
-    for (; s->next < s->nw && s->w[s->next].begin <= ts; s->next++)
-        if (s->w[s->next].end >= ts) /* else no event fell inside it */
+    for (; s->next < s->nw && s->w[s->next].begin <= ts; s->next++) {
+        const win_t *w = &s->w[s->next];
+        peak_at(s, w->name, total, index, w->begin > s->start ? w->begin - s->start : 0);
+        if (w->end >= ts) /* else no event fell inside it */
             s->active[s->nactive++] = s->next;
+    }
 }
 
 void mtr_rsums_size(mtr_rsums_t *s, uint64_t size)
@@ -188,14 +202,8 @@ void mtr_rsums_copy(mtr_rsums_t *s, uint32_t tid, size_t index)
 
 void mtr_rsums_sample(mtr_rsums_t *s, uint64_t total, uint64_t index, uint64_t rel_ts)
 {
-    for (size_t k = 0; k < s->nactive; k++) {
-        size_t i = s->w[s->active[k]].name;
-        if (total > s->sum[i].peak_bytes) {
-            s->sum[i].peak_bytes = total;
-            s->sum[i].peak_ns = rel_ts;
-            s->st[i].peak_index = index;
-        }
-    }
+    for (size_t k = 0; k < s->nactive; k++)
+        peak_at(s, s->w[s->active[k]].name, total, index, rel_ts);
 }
 
 static const mtr_rsums_t *peak_order; /* qsort has no argument */

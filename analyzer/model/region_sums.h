@@ -17,12 +17,13 @@
 typedef struct mtr_rsums mtr_rsums_t;
 
 /* NULL when there are no regions. */
-mtr_rsums_t *mtr_rsums_new(const mtr_region_t *r, size_t n, size_t nstacks);
+mtr_rsums_t *mtr_rsums_new(const mtr_region_t *r, size_t n, size_t nstacks, uint64_t start_ns);
 void mtr_rsums_free(mtr_rsums_t *s);
 
-/* Before an event at ts: windows that ended before it settle their leaks,
- * windows that began by it open. */
-void mtr_rsums_at(mtr_rsums_t *s, uint64_t ts);
+/* Before an event at ts, after index events left total bytes in use:
+ * windows that ended before it settle their leaks, windows that began by it
+ * open, holding that memory at their begin. */
+void mtr_rsums_at(mtr_rsums_t *s, uint64_t ts, uint64_t total, uint64_t index);
 /* An allocation or commit of size bytes (the payload candidates). */
 void mtr_rsums_size(mtr_rsums_t *s, uint64_t size);
 /* A heap block became live, or stopped being live. */

@@ -8,6 +8,12 @@
 #include "analyzer/grow.h"
 #include "analyzer/model/peak.h"
 
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static int by_end(const void *a, const void *b)
 {
     const mtr_window_t *x = a, *y = b;
@@ -29,6 +35,10 @@ int mtr_windows_of(mtr_windows_t *w, const mtr_region_t *r, size_t nr, const cha
                  nr == 1 ? "" : "s");
         return -1;
     }
+    w->begins = mtr_calloc(w->n, sizeof *w->begins);
+    for (size_t i = 0; i < w->n; i++)
+        w->begins[i] = w->v[i].begin;
+    qsort(w->begins, w->n, sizeof *w->begins, by_u64);
     qsort(w->v, w->n, sizeof *w->v, by_end);
     w->nstacks = nstacks;
     w->leaks = mtr_calloc(nstacks ? nstacks : 1, sizeof *w->leaks);
@@ -38,8 +48,19 @@ int mtr_windows_of(mtr_windows_t *w, const mtr_region_t *r, size_t nr, const cha
 void mtr_windows_free(mtr_windows_t *w)
 {
     free(w->v);
+    free(w->begins);
     free(w->leaks);
     memset(w, 0, sizeof *w);
+}
+
+uint64_t mtr_windows_began(mtr_windows_t *w, uint64_t ts)
+{
+    uint64_t first = 0;
+    if (w->next_begin < w->n && w->begins[w->next_begin] <= ts)
+        first = w->begins[w->next_begin];
+    while (w->next_begin < w->n && w->begins[w->next_begin] <= ts)
+        w->next_begin++;
+    return first;
 }
 
 int mtr_windows_inside(const mtr_windows_t *w, uint64_t ts, uint32_t tid)

@@ -22,6 +22,8 @@ typedef struct mtr_window {
 typedef struct mtr_windows {
     mtr_window_t *v; /* by end */
     size_t n, next;  /* next: the first window whose end the replay has not passed */
+    uint64_t *begins; /* ascending */
+    size_t next_begin; /* the first the replay has not reached */
     mtr_stack_use_t *leaks; /* per stack, while replaying */
     size_t nstacks;
 } mtr_windows_t;
@@ -39,6 +41,12 @@ static inline int mtr_windows_has(const mtr_windows_t *w, uint64_t ts, uint32_t 
 {
     return !w->n || mtr_windows_inside(w, ts, tid); /* once per event: the common case inline */
 }
+
+/* The earliest begin of the windows that began since the last call, by ts;
+ * 0 if none did.  Memory between two events is what the first left, so a
+ * window that begins in between holds it at its begin, though no event of
+ * its own may follow. */
+uint64_t mtr_windows_began(mtr_windows_t *w, uint64_t ts);
 
 /* The replay reached time ts with the live set live: every window that
  * ended before it takes its leaks from live. */
