@@ -13,7 +13,11 @@ SAN      := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer)
 CFLAGS   := $(CSTD) $(OPT) $(WARN) -MMD -MP -I.
 PREFIX   ?= /usr/local
 # where Debian's python3 looks for modules under PREFIX (the memtrace module)
-PYTHON_DIR ?= $(PREFIX)/lib/python3/dist-packages
+# (/usr/lib/python3/dist-packages for Debian's own, /usr/local/lib/python3.X/
+# dist-packages for a local one: Debian's python3 has no /usr/local/lib/python3)
+PYTHON_VER = $(shell /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_DIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(PYTHON_VER)/dist-packages)
+VERSION  := $(lastword $(shell sed -n 's/^\#define MT_TOOL_VERSION "memtrace \(.*\)"/\1/p' format/meta.h))
 
 # Debian packages needed to build and test; mk/deps.sh installs what is missing.
 DEBS := gcc make libunwind-dev libdwarf-dev libelf-dev libsqlite3-dev libblosc-dev \
@@ -78,11 +82,19 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PYTHON_DIR)/memtrace
 	install -m 0644 include/memtrace.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 python/memtrace/*.py $(DESTDIR)$(PYTHON_DIR)/memtrace/
+	@# the metadata that makes `pytest --memtrace` work with no -p: pytest
+	@# loads the plugin through the entry point, named as its module so that
+	@# an explicit -p memtrace.pytest_plugin finds it loaded already
+	install -d $(DESTDIR)$(PYTHON_DIR)/memtrace-$(VERSION).dist-info
+	printf 'Metadata-Version: 2.1\nName: memtrace\nVersion: $(VERSION)\n' \
+	    > $(DESTDIR)$(PYTHON_DIR)/memtrace-$(VERSION).dist-info/METADATA
+	printf '[pytest11]\nmemtrace.pytest_plugin = memtrace.pytest_plugin\n' \
+	    > $(DESTDIR)$(PYTHON_DIR)/memtrace-$(VERSION).dist-info/entry_points.txt
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libmemtrace.so $(DESTDIR)$(PREFIX)/lib/memtrace-sqlite.so
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace-report
 	rm -f $(DESTDIR)$(PREFIX)/include/memtrace.h
-	rm -rf $(DESTDIR)$(PYTHON_DIR)/memtrace
+	rm -rf $(DESTDIR)$(PYTHON_DIR)/memtrace $(DESTDIR)$(PYTHON_DIR)/memtrace-$(VERSION).dist-info
 
 -include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -149,6 +149,38 @@ START_TEST(xdist_workers_judge_their_tests)
 }
 END_TEST
 
+/* make install registers the plugin with pytest (an entry point named as
+ * its module): `pytest --memtrace` needs no -p, and an explicit -p still
+ * works beside it */
+START_TEST(installed_plugin_needs_no_p)
+{
+    char *dir = th_tempdir(), destdir[300], build[300], db[300];
+    snprintf(destdir, sizeof destdir, "DESTDIR=%s", dir);
+    snprintf(build, sizeof build, "BUILD=%s", MT_BUILD_DIR);
+    char *install[] = {"/usr/bin/make", "-s", "-C", MT_SOURCE_DIR, "install", destdir,
+                       "PREFIX=/usr", build, NULL};
+    int status = th_run(install, NULL, out, sizeof out);
+    EXITED(status, 0);
+    char pypath[400], path[400];
+    snprintf(pypath, sizeof pypath, "PYTHONPATH=%s/usr/lib/python3/dist-packages", dir);
+    snprintf(path, sizeof path, "PATH=%s/usr/bin:/usr/bin:/bin", dir);
+    char *installed[] = {pypath, path, NULL};
+    snprintf(db, sizeof db, "%s/installed.db", dir);
+    char *bare[] = {"/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA",
+                    "--memtrace", "--memtrace-db", db, "-k", "extra_copies", SUITE_PY, NULL};
+    status = th_run(bare, installed, out, sizeof out);
+    EXITED(status, 1);
+    ENDS("test_extra_copies_within", "PASSED");
+    ENDS("test_extra_copies_over", "FAILED");
+    char *both[] = {"/usr/bin/python3", "-m", "pytest", "-p", "memtrace.pytest_plugin", "-p",
+                    "no:cacheprovider", "-q", "-rA", "--memtrace", "--memtrace-db", db, "-k",
+                    "extra_copies_over", SUITE_PY, NULL};
+    status = th_run(both, installed, out, sizeof out);
+    EXITED(status, 1);
+    ENDS("test_extra_copies_over", "FAILED");
+}
+END_TEST
+
 START_TEST(untraced_the_plugin_does_nothing)
 {
     char *argv[] = {"/usr/bin/python3", "-m", "pytest", "-p", "memtrace.pytest_plugin", "-p",
@@ -170,6 +202,7 @@ Suite *pytest_suite(void)
     tcase_add_test(t, each_budget_passes_and_fails);
     tcase_add_test(t, project_defaults_from_the_command_line_and_the_ini);
     tcase_add_test(t, xdist_workers_judge_their_tests);
+    tcase_add_test(t, installed_plugin_needs_no_p);
     tcase_add_test(t, untraced_the_plugin_does_nothing);
     suite_add_tcase(s, t);
     return s;
