@@ -89,6 +89,13 @@ START_TEST(each_budget_passes_and_fails)
     HAS("    test_peak_over (" SUITE_PY ":34)\n");
     /* a test that failed by itself keeps its own failure */
     HAS("assert 1 == 2");
+    /* at the end, as pytest-memray lists the tests that allocated most */
+    HAS(" memtrace: the 5 tests that copied most =");
+    HAS("::test_unmarked: copied 200.0 MiB in 2 copies, 1 extra copy, 2 stalls, peak ");
+    /* first: the others copied 100 MiB each */
+    const char *first = strstr(out, "::test_unmarked: copied"), *next = strstr(out, ": copied 100.0");
+    ck_assert(first && next && first < next);
+    HAS("every test's figures: memtrace-report ");
 }
 END_TEST
 
@@ -191,6 +198,7 @@ START_TEST(untraced_the_plugin_does_nothing)
     ENDS("test_peak_over", "PASSED");
     ENDS("test_copied_over", "PASSED");
     ENDS("test_stalls_over", "PASSED");
+    ck_assert_ptr_null(strstr(out, "copied most"));
 }
 END_TEST
 

@@ -331,13 +331,15 @@ static void sample(ctx_t *c, uint64_t t)
         r->timeline[r->ntimeline++] = (struct mtr_point){t, c->heap, total};
 }
 
-/* The second pass reached the peak: what was live then, and the copies of
- * the payload among it. */
+/* --region: a block allocated inside a window (extra copies count only the
+ * region's own buffers) */
 static int in_windows(const mtr_block_t *b, const void *win)
 {
     return mtr_windows_has(win, b->ts, 0);
 }
 
+/* The second pass reached the peak: what was live then, and the copies of
+ * the payload among it. */
 static void at_peak(ctx_t *c)
 {
     mtr_report_t *r = c->r;

@@ -46,6 +46,8 @@ def pytest_addoption(parser):
                          "tracer unless it already runs under it)")
     group.addoption("--memtrace-db", default=None, metavar="FILE",
                     help="the trace --memtrace writes (default: memtrace.pytest.db)")
+    group.addoption("--memtrace-top", type=int, default=5, metavar="N",
+                    help="list the N tests that copied most at the end (default 5; 0: none)")
     for key, option, what in BUDGETS:
         group.addoption("--memtrace-" + key.replace("_", "-"), dest="memtrace_" + key,
                         default=None, metavar="VALUE",
@@ -81,6 +83,7 @@ def pytest_configure(config):
     # each process checks its own trace: under pytest-xdist every worker is
     # a traced child with a database of its own
     config._memtrace_db = memtrace.database()
+    config._memtrace_tests = set()
 
 
 def _reexec(config):
@@ -119,6 +122,7 @@ def pytest_runtest_call(item):
     if getattr(item.config, "_memtrace_db", None) is None:
         yield
         return
+    item.config._memtrace_tests.add(item.nodeid)
     memtrace.region_begin(item.nodeid)
     try:
         yield
@@ -211,3 +215,41 @@ def pytest_runtest_makereport(item, call):
     if lines:
         report.outcome = "failed"
         report.longrepr = "\n".join(lines)
+
+
+def _figures_line(f):
+    return "%s: copied %s in %d cop%s, %d extra cop%s, %d stall%s, peak %s" % (
+        f["name"], _mib(f["copied_bytes"]), f["copies"], "y" if f["copies"] == 1 else "ies",
+        f["extra_copies"], "y" if f["extra_copies"] == 1 else "ies", f["stalls"],
+        "" if f["stalls"] == 1 else "s", _mib(f["peak_bytes"]))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The tests that copied most, as pytest-memray lists the ones that
+    allocated most: every test's figures are in the trace's REGIONS list.
+    Under pytest-xdist the tests ran in the workers, whose traces these are
+    not."""
+    db = getattr(config, "_memtrace_db", None)
+    top = config.getoption("memtrace_top")
+    tests = getattr(config, "_memtrace_tests", set())
+    if db is None or top <= 0 or not tests:
+        return
+    memtrace.sync()
+    out = subprocess.run([_tool("memtrace-report"), "report", db, "--json", "--top", "1"],
+                         env=_clean_env(), capture_output=True, text=True)
+    try:
+        figures = json.loads(out.stdout)["region_figures"] if out.returncode == 0 else None
+    except (ValueError, KeyError):
+        figures = None
+    if figures is None:
+        terminalreporter.write_line("memtrace: could not read %s: %s" % (db, out.stderr.strip()))
+        return
+    ran = [f for f in figures if f["name"] in tests]
+    ran.sort(key=lambda f: (-f["copied_bytes"], -f["peak_bytes"], f["name"]))
+    shown = ran[:top]
+    terminalreporter.write_sep("=", "memtrace: the %d test%s that copied most"
+                               % (len(shown), "" if len(shown) == 1 else "s"))
+    for f in shown:
+        terminalreporter.write_line(_figures_line(f))
+    terminalreporter.write_line("every test's figures: memtrace-report %s" % db)
