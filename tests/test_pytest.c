@@ -153,6 +153,10 @@ START_TEST(xdist_workers_judge_their_tests)
     HAS("memtrace budget max_extra_copies=0 broken: extra copies 1 exceed --max-extra-copies 0\n"
         "the largest copy (memmove of 100.0 MiB), at:\n");
     HAS("    test_extra_copies_over (" SUITE_PY ":24)\n");
+    /* the controller lists them from the workers' traces */
+    HAS(" memtrace: the 4 tests that copied most =");
+    HAS("::test_extra_copies_over: copied 100.0 MiB in 1 copy, 1 extra copy, 1 stall, peak ");
+    HAS("every test's figures: memtrace-report ");
 }
 END_TEST
 

@@ -84,6 +84,7 @@ def pytest_configure(config):
     # a traced child with a database of its own
     config._memtrace_db = memtrace.database()
     config._memtrace_tests = set()
+    config._memtrace_workers = []  # (database, tests) of each pytest-xdist worker
 
 
 def _reexec(config):
@@ -224,32 +225,59 @@ def _figures_line(f):
         "" if f["stalls"] == 1 else "s", _mib(f["peak_bytes"]))
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """The tests that copied most, as pytest-memray lists the ones that
-    allocated most: every test's figures are in the trace's REGIONS list.
-    Under pytest-xdist the tests ran in the workers, whose traces these are
-    not."""
-    db = getattr(config, "_memtrace_db", None)
-    top = config.getoption("memtrace_top")
-    tests = getattr(config, "_memtrace_tests", set())
-    if db is None or top <= 0 or not tests:
-        return
-    memtrace.sync()
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker tells the controller where its tests' figures are."""
+    config = session.config
+    out = getattr(config, "workeroutput", None)
+    if out is not None and getattr(config, "_memtrace_db", None) and config._memtrace_tests:
+        memtrace.sync()
+        out["memtrace_db"] = config._memtrace_db
+        out["memtrace_tests"] = sorted(config._memtrace_tests)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    out = getattr(node, "workeroutput", None) or {}
+    if "memtrace_db" in out:
+        node.config._memtrace_workers.append((out["memtrace_db"], set(out["memtrace_tests"])))
+
+
+def _figures(db):
+    """The trace's region figures, or an error line."""
     out = subprocess.run([_tool("memtrace-report"), "report", db, "--json", "--top", "1"],
                          env=_clean_env(), capture_output=True, text=True)
     try:
-        figures = json.loads(out.stdout)["region_figures"] if out.returncode == 0 else None
+        if out.returncode == 0:
+            return json.loads(out.stdout)["region_figures"], None
     except (ValueError, KeyError):
-        figures = None
-    if figures is None:
-        terminalreporter.write_line("memtrace: could not read %s: %s" % (db, out.stderr.strip()))
+        pass
+    return None, "memtrace: could not read %s: %s" % (db, out.stderr.strip())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The tests that copied most, as pytest-memray lists the ones that
+    allocated most, from this process's trace and each xdist worker's:
+    every test's figures are in the traces' REGIONS lists."""
+    top = config.getoption("memtrace_top")
+    db = getattr(config, "_memtrace_db", None)
+    sources = [(db, config._memtrace_tests)] if db and config._memtrace_tests else []
+    sources += config._memtrace_workers
+    if top <= 0 or not sources:
         return
-    ran = [f for f in figures if f["name"] in tests]
+    memtrace.sync()
+    ran = []
+    for path, tests in sources:
+        figures, error = _figures(path)
+        if error:
+            terminalreporter.write_line(error)
+            continue
+        ran += [f for f in figures if f["name"] in tests]
     ran.sort(key=lambda f: (-f["copied_bytes"], -f["peak_bytes"], f["name"]))
     shown = ran[:top]
     terminalreporter.write_sep("=", "memtrace: the %d test%s that copied most"
                                % (len(shown), "" if len(shown) == 1 else "s"))
     for f in shown:
         terminalreporter.write_line(_figures_line(f))
-    terminalreporter.write_line("every test's figures: memtrace-report %s" % db)
+    for path in sorted(path for path, _ in sources):
+        terminalreporter.write_line("every test's figures: memtrace-report " + path)
